@@ -1,0 +1,3 @@
+from bcf_xl.cli import app
+
+app(prog_name="bcf-xl")

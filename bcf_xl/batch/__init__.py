@@ -1,0 +1,1 @@
+"""Assure a folder of returns: discover -> validate in workers -> assess -> consolidate -> report."""

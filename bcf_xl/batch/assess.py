@@ -1,0 +1,137 @@
+"""Who sent what: one row per file, the return that counts for each board, and who is missing.
+
+Which return counts when a board sent several (documented in docs/batch.md): a valid return
+beats an invalid one, which beats an unreadable one; then the latest board sign-off date; then
+the most recently modified file; then the file name, so the choice is always the same.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from bcf_xl.batch.assurance import Rule, propose
+from bcf_xl.batch.discover import Found
+from bcf_xl.compute import get
+from bcf_xl.findings import Severity
+from bcf_xl.reference import Reference
+from bcf_xl.validate import INVALID, UNREADABLE, VALID, Result
+
+SKIPPED = "skipped"
+_CODE_IN_NAME = re.compile(r"^(E\d{8})(?![0-9])")
+_RANK = {VALID: 2, INVALID: 1, UNREADABLE: 0}
+
+
+def expected_hwb(found: Found, reference: Reference) -> str | None:
+    """The board a file claims by its name (templates are issued as CODE_Name_...xlsx)."""
+    match = _CODE_IN_NAME.match(found.path.name)
+    if not match:
+        return None
+    try:
+        return reference.get(match.group(1)).code
+    except KeyError:
+        return None
+
+
+@dataclass(frozen=True)
+class FileRow:
+    file: str
+    hwb_code: str
+    hwb_name: str
+    region: str
+    template_version: str
+    status: str
+    errors: int
+    warnings: int
+    first_error: str
+    counted: bool
+    note: str
+    assurance: str
+    assurance_reason: str
+    mtime: float
+    result: Result | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "hwb_code": self.hwb_code, "hwb_name": self.hwb_name,
+                "region": self.region, "template_version": self.template_version,
+                "status": self.status, "errors": self.errors, "warnings": self.warnings,
+                "first_error": self.first_error, "counted": self.counted, "note": self.note,
+                "proposed_assurance": self.assurance, "assurance_reason": self.assurance_reason}
+
+
+@dataclass(frozen=True)
+class Assessment:
+    rows: tuple[FileRow, ...]
+    missing: tuple[dict[str, str], ...]
+    duplicates: tuple[dict[str, Any], ...]
+    wrong_hwb: tuple[dict[str, str], ...]
+
+    @property
+    def counted(self) -> tuple[FileRow, ...]:
+        return tuple(r for r in self.rows if r.counted)
+
+    def complete(self) -> bool:
+        """Every expected board sent a return that counts and is valid."""
+        return not self.missing and all(r.status == VALID for r in self.counted)
+
+
+def _row(found: Found, result: Result | None, reference: Reference, policy: Sequence[Rule]) -> FileRow:
+    mtime = found.path.lstat().st_mtime if found.path.exists() or found.path.is_symlink() else 0.0
+    if result is None:
+        return FileRow(found.relative, "", "", "", "", SKIPPED, 0, 0, "", False,
+                       found.skip_reason or "", "", "", mtime, None)
+    identity = result.identity
+    code = identity.hwb_code if identity else (expected_hwb(found, reference) or "")
+    try:
+        board = reference.get(code) if code else None
+    except KeyError:
+        board = None
+    first = next((f.message for f in result.findings if f.severity is Severity.ERROR), "")
+    rule = propose(result, policy)
+    return FileRow(found.relative, board.code if board else code,
+                   board.name if board else (identity.hwb_name if identity else ""),
+                   board.region_name if board else "",
+                   identity.version if identity else "", result.status, result.errors,
+                   result.warnings, first, False, "", rule.category, rule.reason, mtime, result)
+
+
+def _preference(row: FileRow) -> tuple:
+    signed = ""
+    if row.result is not None and row.result.document is not None:
+        value = get(row.result.document.data, "/cover/hwb_signoff_date")
+        signed = value if isinstance(value, str) else ""
+    return (_RANK.get(row.status, -1), signed, row.mtime, row.file)
+
+
+def assess(found: Sequence[Found], results: Sequence[Result | None], reference: Reference,
+           policy: Sequence[Rule]) -> Assessment:
+    rows = [_row(f, r, reference, policy) for f, r in zip(found, results)]
+    by_board: dict[str, list[int]] = {}
+    for i, row in enumerate(rows):
+        if row.status != SKIPPED and row.hwb_code:
+            by_board.setdefault(row.hwb_code, []).append(i)
+    duplicates = []
+    for code, indexes in sorted(by_board.items()):
+        best = max(indexes, key=lambda i: _preference(rows[i]))
+        rows[best] = _replace(rows[best], counted=True)
+        if len(indexes) > 1:
+            others = [rows[i].file for i in indexes if i != best]
+            for i in indexes:
+                if i != best:
+                    rows[i] = _replace(rows[i], note=f"superseded by {rows[best].file}")
+            duplicates.append({"hwb_code": code, "hwb_name": rows[best].hwb_name,
+                               "counted": rows[best].file, "superseded": others,
+                               "files": len(indexes)})
+    sent = set(by_board)
+    missing = tuple({"hwb_code": h.code, "hwb_name": h.name, "region": h.region_name}
+                    for h in reference.hwbs if h.code not in sent)
+    wrong = tuple({"file": r.file, "hwb_code": r.hwb_code, "message": f.message}
+                  for r in rows if r.result for f in r.result.findings
+                  if f.code == "identity.hwb_mismatch")
+    return Assessment(tuple(rows), missing, tuple(duplicates), wrong)
+
+
+def _replace(row: FileRow, **changes: Any) -> FileRow:
+    from dataclasses import replace
+    return replace(row, **changes)

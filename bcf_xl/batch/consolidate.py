@@ -1,0 +1,90 @@
+"""The consolidated national dataset: every return's values, in tables derived from the spec.
+
+One table of single values with a row per return, one table per repeating part (schemes,
+risks, ...) and a long table of every value with its file, sheet and cell, so any figure can be
+traced back to the cell it came from. Formula fields carry bcf-xl's recomputed value, not what
+the workbook cached. Every readable return is included, with its status and whether it is the
+one that counts for its board, so analysts can filter rather than lose data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from bcf_xl.batch.assess import FileRow
+from bcf_xl.compute import get
+from bcf_xl.spec.model import Template
+
+BASE = ("file", "hwb_code", "hwb_name", "region", "status", "counted")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[dict[str, Any], ...]
+
+
+def _base(row: FileRow) -> dict[str, Any]:
+    return {"file": row.file, "hwb_code": row.hwb_code, "hwb_name": row.hwb_name,
+            "region": row.region, "status": row.status, "counted": row.counted}
+
+
+def _value(row: FileRow, pointer: str) -> Any:
+    computed = row.result.computed
+    return computed[pointer] if pointer in computed else get(row.result.document.data, pointer)
+
+
+def table_name(qid: str) -> str:
+    sheet_id, table_id = qid.split(".")
+    return sheet_id if table_id == "rows" else f"{sheet_id}_{table_id}"
+
+
+def consolidate(template: Template, rows: Sequence[FileRow]) -> list[Dataset]:
+    readable = [r for r in rows if r.result is not None and r.result.document is not None]
+    singles = [(f"/{s.id}/{f.id}", f.qid) for s in template.form_sheets() for f in s.fields()]
+    datasets = [Dataset("returns", "One row per return: its single values",
+                        BASE + tuple(q for _, q in singles),
+                        tuple({**_base(r), **{q: _value(r, p) for p, q in singles}}
+                              for r in readable))]
+    for sheet in template.form_sheets():
+        for table in sheet.tables():
+            datasets.append(_table(sheet.id, table, readable))
+    datasets.append(_values(template, readable))
+    return datasets
+
+
+def _table(sheet_id: str, table: Any, readable: Sequence[FileRow]) -> Dataset:
+    columns = BASE + ("row_key", "row_label", "sheet", "row_cells") + tuple(c.id for c in table.columns)
+    out = []
+    for r in readable:
+        for info in r.result.document.rows.get(table.qid, ()):
+            pointer = f"/{sheet_id}/{table.id}/{info.key}"
+            first = r.result.document.sources.get(f"{pointer}/{table.columns[0].id}")
+            last = r.result.document.sources.get(f"{pointer}/{table.columns[-1].id}")
+            values = {c.id: _value(r, f"{pointer}/{c.id}") for c in table.columns}
+            out.append({**_base(r), "row_key": info.key, "row_label": info.label,
+                        "sheet": first.sheet if first else "",
+                        "row_cells": f"{first.cell}:{last.cell}" if first and last else "",
+                        **values})
+    return Dataset(table_name(table.qid), table.title, columns, tuple(out))
+
+
+def _values(template: Template, readable: Sequence[FileRow]) -> Dataset:
+    columns = BASE + ("pointer", "field_id", "field_title", "sheet", "cell", "value")
+    out = []
+    for r in readable:
+        for pointer, cell in r.result.document.sources.items():
+            if "/@" in pointer:
+                continue  # unused table rows are not data
+            value = _value(r, pointer)
+            if value is None:
+                continue
+            field = template.field_at(pointer)
+            out.append({**_base(r), "pointer": pointer, "field_id": field.qid if field else "",
+                        "field_title": field.title if field else "", "sheet": cell.sheet,
+                        "cell": cell.cell, "value": value})
+    return Dataset("values", "Every value with the file, sheet and cell it came from",
+                   columns, tuple(out))

@@ -1,0 +1,56 @@
+"""One batch run: find the files, validate them in workers, assess, consolidate, report."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from bcf_xl.batch.assess import Assessment, assess, expected_hwb
+from bcf_xl.batch.assurance import load_policy
+from bcf_xl.batch.consolidate import consolidate
+from bcf_xl.batch.discover import discover
+from bcf_xl.batch.figures import figures
+from bcf_xl.batch.report import write_reports
+from bcf_xl.batch.workers import Job, WorkerConfig, run_jobs
+from bcf_xl.intake import Limits
+from bcf_xl.reference import load_reference
+from bcf_xl.spec.load import default_template
+from bcf_xl.validate import Result
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    assessment: Assessment
+    written: tuple[Path, ...]
+    seconds: float
+
+
+def run_batch(folder: Path, out: Path, *, workers: int = 2, timeout: float = 60.0,
+              reference_path: Path | None = None, assurance_path: Path | None = None,
+              limits: Limits = Limits(), validator: str = WorkerConfig.validator,
+              on_start: Callable[[int], None] = lambda n: None,
+              on_result: Callable[[int, Result], None] = lambda i, r: None) -> BatchOutcome:
+    started = time.perf_counter()
+    reference = load_reference(reference_path)
+    policy = load_policy(assurance_path)
+    template = default_template()
+    found = discover(folder)
+    to_check = [f for f in found if f.skip_reason is None]
+    on_start(len(to_check))
+    jobs = [Job(f.path, expected_hwb(f, reference)) for f in to_check]
+    results = iter(run_jobs(jobs, workers=workers, timeout=timeout,
+                            config=WorkerConfig(reference_path, limits, validator=validator),
+                            on_result=on_result))
+    per_file = [None if f.skip_reason else next(results) for f in found]
+    assessment = assess(found, per_file, reference, policy)
+    regions = Counter(h.region_name for h in reference.hwbs)
+    run = {"folder": str(folder), "files_found": len(found), "files_checked": len(to_check),
+           "boards_expected": len(reference.hwbs),
+           "boards_missing": len(assessment.missing), "complete": assessment.complete(),
+           "template_version": template.version, "reference_illustrative": reference.illustrative}
+    written = write_reports(out, assessment, consolidate(template, assessment.rows),
+                            figures(template, assessment.rows, dict(regions)), run)
+    return BatchOutcome(assessment, tuple(written), time.perf_counter() - started)

@@ -1,0 +1,146 @@
+"""Validate many files in worker processes; a crash or a hang costs one file, never the run.
+
+Each worker is a long-lived child process that loads the spec and reference data once and then
+validates one file at a time, sent over its own pipe. The parent watches every pipe with a
+deadline: a worker that dies (a crash in a native library, the memory limit) or overruns the
+time limit is stopped by its process id, its file gets a ``batch.worker_failed`` finding, and a
+fresh worker takes its place. Results come back in the order of the input, whatever order the
+workers finish in.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing as mp
+import resource
+import time
+from collections import deque
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Callable, Sequence
+
+from bcf_xl import findings
+from bcf_xl.intake import Limits
+from bcf_xl.validate import UNREADABLE, Result
+
+MEMORY_LIMIT = 2 << 30  # address space per worker: far above a real return, well below the machine
+
+
+@dataclass(frozen=True)
+class Job:
+    path: Path
+    expected_hwb: str | None
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    reference_path: Path | None
+    limits: Limits
+    memory_limit: int = MEMORY_LIMIT
+    # "module:function" with validate_file's signature; tests name a crashing one here.
+    validator: str = "bcf_xl.validate:validate_file"
+
+
+def _child(conn: Connection, config: WorkerConfig) -> None:
+    """A worker's life: set limits, load once, then validate what the parent sends."""
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (config.memory_limit, config.memory_limit))
+    except (ValueError, OSError):
+        pass  # a platform without the limit still validates; intake already bounds sizes
+    from bcf_xl.reference import load_reference
+
+    module, _, name = config.validator.partition(":")
+    validate_file = getattr(importlib.import_module(module), name)
+    reference = load_reference(config.reference_path)
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:
+            return
+        if job is None:
+            return
+        try:
+            result = validate_file(job.path, reference=reference, expected_hwb=job.expected_hwb,
+                                   limits=config.limits)
+        except MemoryError:
+            result = failed(job.path, "it needed more memory than a return can")
+        conn.send(result)
+
+
+def failed(path: Path, detail: str) -> Result:
+    return Result(str(path), UNREADABLE, (findings.make("batch.worker_failed", detail=detail),))
+
+
+class _Worker:
+    def __init__(self, ctx: mp.context.BaseContext, config: WorkerConfig):
+        self.conn, child_conn = ctx.Pipe()
+        self.process = ctx.Process(target=_child, args=(child_conn, config), daemon=True)
+        self.process.start()
+        child_conn.close()
+        self.index: int | None = None
+        self.deadline = 0.0
+
+    def give(self, index: int, job: Job, timeout: float) -> None:
+        self.index = index
+        self.deadline = time.monotonic() + timeout
+        self.conn.send(job)
+
+    def stop(self, kill: bool = False) -> None:
+        if kill:
+            self.process.kill()
+        else:
+            try:
+                self.conn.send(None)
+            except (OSError, ValueError):
+                self.process.kill()
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+
+def run_jobs(jobs: Sequence[Job], *, workers: int, timeout: float, config: WorkerConfig,
+             on_result: Callable[[int, Result], None] = lambda i, r: None) -> list[Result]:
+    """Validate every job; returns one Result per job, in the jobs' order."""
+    if not jobs:
+        return []
+    ctx = mp.get_context("spawn")
+    results: list[Result | None] = [None] * len(jobs)
+    pending = deque(range(len(jobs)))
+    pool = [_Worker(ctx, config) for _ in range(max(1, min(workers, len(jobs))))]
+
+    def finish(worker: _Worker, result: Result) -> None:
+        results[worker.index] = result
+        on_result(worker.index, result)
+        worker.index = None
+
+    def replace(worker: _Worker, detail: str) -> None:
+        index = worker.index
+        worker.stop(kill=True)
+        finish(worker, failed(jobs[index].path, detail))
+        pool[pool.index(worker)] = _Worker(ctx, config)
+
+    try:
+        while pending or any(w.index is not None for w in pool):
+            for worker in pool:
+                if worker.index is None and pending:
+                    index = pending.popleft()
+                    worker.give(index, jobs[index], timeout)
+            busy = [w for w in pool if w.index is not None]
+            wait_for = max(0.0, min(w.deadline for w in busy) - time.monotonic())
+            ready = wait([w.conn for w in busy], timeout=wait_for)
+            for worker in busy:
+                if worker.conn in ready:
+                    try:
+                        finish(worker, worker.conn.recv())
+                    except (EOFError, OSError):
+                        code = worker.process.exitcode
+                        replace(worker, f"the checking process stopped unexpectedly (exit {code})")
+                elif time.monotonic() >= worker.deadline:
+                    replace(worker, f"checking it took longer than the {timeout:g} second limit")
+    finally:
+        for worker in pool:
+            worker.stop(kill=worker.index is not None)
+    return [r for r in results if r is not None]

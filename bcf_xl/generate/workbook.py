@@ -1,0 +1,81 @@
+"""Generate one planning template for one Health and Wellbeing Board: orchestration only.
+
+Output is byte-identical for the same spec, reference row and issue date: xlsxwriter is given a
+fixed creation time, runs in memory mode (fixed zip entry times) and every collection is written
+in a defined order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import xlsxwriter
+
+from bcf_xl import prepopulate
+from bcf_xl.atomic import atomic_path
+from bcf_xl.compute import Computation
+from bcf_xl.generate.checklist_sheet import write_checklist
+from bcf_xl.generate.form import FormWriter
+from bcf_xl.generate.guidance import write_guidance
+from bcf_xl.generate.layout import SheetLayout, layout_sheet
+from bcf_xl.generate.metadata import LISTS_SHEET, write_lists, write_meta
+from bcf_xl.generate.styles import Styles
+from bcf_xl.identity import META_SHEET, TEMPLATE_ID, Identity, digest
+from bcf_xl.reference import Hwb
+from bcf_xl.spec.model import Template
+
+CHECKLIST_SHEET = "Checklist"
+
+
+def file_name(template: Template, hwb: Hwb) -> str:
+    """ONS code first, so a folder of returns sorts by board and a code is never ambiguous."""
+    safe = "".join(ch if ch.isalnum() else "-" for ch in hwb.name).strip("-")
+    while "--" in safe:
+        safe = safe.replace("--", "-")
+    return f"{hwb.code}_{safe}_BCF-plan-{template.version}.xlsx"
+
+
+def identity_for(template: Template, hwb: Hwb, issued: dt.date) -> Identity:
+    values = prepopulate.prepopulated_values(template, hwb)
+    return Identity(TEMPLATE_ID, template.version, hwb.code, hwb.name, issued.isoformat(),
+                    digest(values))
+
+
+def generate_workbook(template: Template, hwb: Hwb, out_dir: Path, issued: dt.date) -> Path:
+    """Write the template for one board into out_dir; returns its path. Written atomically."""
+    target = Path(out_dir) / file_name(template, hwb)
+    with atomic_path(target) as tmp:
+        _write(template, hwb, tmp, issued)
+    return target
+
+
+def _write(template: Template, hwb: Hwb, path: Path, issued: dt.date) -> None:
+    seeds = {t.qid: prepopulate.table_rows(template, t, hwb)
+             for s in template.form_sheets() for t in s.tables()}
+    data = prepopulate.issued_document(template, hwb)
+    computation = Computation(template, data, lambda t: seeds[t.qid])
+    results = computation.all()
+    identity = identity_for(template, hwb, issued)
+
+    wb = xlsxwriter.Workbook(str(path), {"in_memory": True})
+    created = dt.datetime.combine(issued, dt.time(9, 0))
+    wb.set_properties({"title": f"{template.title}: {hwb.name}", "author": "NHS England",
+                       "company": "NHS England", "subject": f"{TEMPLATE_ID} {template.version}",
+                       "created": created})
+    styles = Styles(wb, template.style)
+    guidance = wb.add_worksheet(template.sheet("guidance").title)
+    layouts: dict[str, SheetLayout] = {}
+    for sheet in template.form_sheets():
+        ws = wb.add_worksheet(sheet.title)
+        layouts[sheet.id] = layout_sheet(sheet, seeds)
+        FormWriter(wb, ws, template, styles, results).write(layouts[sheet.id], hwb.name,
+                                                            data[sheet.id])
+    write_checklist(wb, wb.add_worksheet(CHECKLIST_SHEET), styles,
+                    computation.checklist_answers(), layouts)
+    write_guidance(guidance, template, styles, hwb.name, issued.strftime("%d %B %Y"))
+    write_lists(wb, wb.add_worksheet(LISTS_SHEET), template)
+    write_meta(wb, wb.add_worksheet(META_SHEET), identity,
+               prepopulate.prepopulated_values(template, hwb))
+    guidance.activate()
+    wb.close()

@@ -1,0 +1,89 @@
+"""Generate all 151 templates and compare with the floor: a bare xlsxwriter loop writing the
+same number of cells, on the same number of sheets, into the same number of files.
+
+Prints wall time and peak memory (RSS of a child process that does only that job) for both, and
+their ratio. Run: python bench/bench_generate.py  (the aim is a ratio within 2x).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing as mp
+import re
+import resource
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+ISSUED = dt.date(2014, 1, 6)
+
+
+def _generate_all(out: str) -> tuple[float, int]:
+    from bcf_xl.generate.workbook import generate_workbook
+    from bcf_xl.reference import load_reference
+    from bcf_xl.spec.load import default_template
+
+    template, reference = default_template(), load_reference()
+    started = time.perf_counter()
+    for hwb in reference.hwbs:
+        generate_workbook(template, hwb, Path(out), ISSUED)
+    return time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _floor(out: str, files: int, sheets: int, cells_per_file: int) -> tuple[float, int]:
+    import xlsxwriter
+
+    per_sheet = cells_per_file // sheets
+    started = time.perf_counter()
+    for n in range(files):
+        wb = xlsxwriter.Workbook(str(Path(out) / f"floor_{n}.xlsx"), {"in_memory": True})
+        for s in range(sheets):
+            ws = wb.add_worksheet(f"S{s}")
+            for i in range(per_sheet):
+                row, col = divmod(i, 10)
+                if col % 2:
+                    ws.write_number(row, col, i)
+                else:
+                    ws.write_string(row, col, f"text {i}")
+        wb.close()
+    return time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _shape(path: Path) -> tuple[int, int]:
+    """(sheets, cells) of a generated workbook, counted in its XML."""
+    with zipfile.ZipFile(path) as zf:
+        parts = [n for n in zf.namelist() if re.match(r"xl/worksheets/sheet\d+\.xml$", n)]
+        cells = sum(len(re.findall(rb"<c ", zf.read(n))) for n in parts)
+    return len(parts), cells
+
+
+def _in_child(fn, *args):
+    with mp.get_context("spawn").Pool(1) as pool:
+        return pool.apply(fn, args)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        real = Path(tmp) / "templates"
+        floor = Path(tmp) / "floor"
+        real.mkdir()
+        floor.mkdir()
+        seconds, rss = _in_child(_generate_all, str(real))
+        files = sorted(real.glob("*.xlsx"))
+        sheets, cells = _shape(files[0])
+        floor_seconds, floor_rss = _in_child(_floor, str(floor), len(files), sheets, cells)
+    print(f"templates generated       : {len(files)} ({sheets} sheets, ~{cells:,} cells each)")
+    print(f"bcf-xl generate           : {seconds:6.2f} s  ({seconds / len(files) * 1000:5.1f} ms each)"
+          f"  peak RSS {rss / 1024:6.1f} MB")
+    print(f"floor (bare xlsxwriter)   : {floor_seconds:6.2f} s  ({floor_seconds / len(files) * 1000:5.1f}"
+          f" ms each)  peak RSS {floor_rss / 1024:6.1f} MB")
+    print(f"ratio generate / floor    : {seconds / floor_seconds:6.2f}x time, "
+          f"{rss / floor_rss:4.2f}x memory  (aim: within 2x time)")
+
+
+if __name__ == "__main__":
+    main()
