@@ -188,3 +188,19 @@ def test_no_inline_list_longer_than_excel_allows(blank_template):
         for name in zf.namelist():
             if name.startswith("xl/worksheets/"):
                 assert b"<formula1>&quot;" not in zf.read(name), name
+
+
+def test_formulas_use_only_classic_functions(blank_template):
+    """Every formula in a template uses only functions every spreadsheet program knows, none of
+    the dynamic-array ones xlsxwriter would rewrite (the generator skips that rewriting)."""
+    import re
+
+    allowed = {"SUM", "SUMIF", "IF", "AND", "OR", "ISNUMBER", "ROUND", "COUNTIF", "COUNTA",
+               "LEN", "TRIM", "INDEX"}
+    used = set()
+    with zipfile.ZipFile(blank_template("E06000028")) as zf:
+        for name in zf.namelist():
+            if name.startswith("xl/worksheets/sheet"):
+                for formula in re.findall(rb"<f>(.*?)</f>", zf.read(name)):
+                    used |= set(re.findall(r"([A-Z][A-Z0-9.]*)\(", formula.decode()))
+    assert used and used <= allowed, used - allowed

@@ -8,6 +8,7 @@ not break it.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from xlsxwriter.utility import xl_rowcol_to_cell
@@ -37,8 +38,12 @@ class TablePlace:
     def last_row(self) -> int:
         return self.first_row + len(self.seeds) - 1
 
+    @functools.cached_property
+    def _cols(self) -> dict[str, int]:
+        return {c.id: FIRST_COL + j for j, c in enumerate(self.table.columns)}
+
     def col(self, column_id: str) -> int:
-        return FIRST_COL + [c.id for c in self.table.columns].index(column_id)
+        return self._cols[column_id]
 
     def cell(self, index: int, column_id: str) -> str:
         return xl_rowcol_to_cell(self.first_row + index, self.col(column_id))

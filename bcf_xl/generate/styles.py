@@ -37,6 +37,9 @@ class Styles:
 
     def cell(self, role: str, kind: str) -> Format:
         """An input, prepopulated or formula cell of the given type (or OP_FORMATS kind)."""
+        cached = self._cache.get(("cell", role, kind))
+        if cached is not None:
+            return cached
         props: dict[str, Any] = {"border": 1, "border_color": "#A6A6A6", "valign": "top",
                                  "font_size": 10}
         if kind in ("longtext", "text", "email", "phone", "choice"):
