@@ -254,6 +254,7 @@ def make(
     if field_title is not None:
         params.setdefault("field", field_title)
     message = info.message.format(**params)
+    message = message[:1].upper() + message[1:]  # a row label may open the sentence
     return Finding(
         code=code,
         severity=info.severity,

@@ -154,5 +154,6 @@ def _layers(template: Template, document: Document, identity: Identity, hwb: Hwb
     out += _guarded("formulas", lambda: formula_findings(template, document, computed))
     ctx = RuleContext(template, document, computed, hwb)
     for rule in RULES:
-        out += _guarded(rule.__module__.rsplit(".", 1)[-1], lambda rule=rule: rule(ctx))
+        out += _guarded(rule.__module__.rsplit(".", 1)[-1].replace("_", " "),
+                        lambda rule=rule: rule(ctx))
     return out, computed
