@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import posixpath
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Collection
@@ -211,11 +212,16 @@ def inspect(path: Path, *, known_versions: Collection[str],
         return _inspect(path, known_versions, limits)
     except _Reject as rejected:
         return IntakeResult((rejected.finding,), None, rejected.label)
-    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, RuntimeError,
-            NotImplementedError, ValueError) as exc:
-        detail = "it is truncated or damaged" if isinstance(exc, (zipfile.BadZipFile, EOFError)) \
-            else f"it could not be read: {type(exc).__name__}"
-        return IntakeResult((findings.make("file.corrupt", detail=detail),), None, "zip-other")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error):
+        return IntakeResult((findings.make("file.corrupt", detail="it is truncated or damaged"),),
+                            None, "zip-other")
+    except OSError as exc:
+        return IntakeResult((findings.make("file.corrupt", detail="it could not be read "
+                                           f"({exc.strerror or 'input/output error'})"),),
+                            None, "unreadable")
+    except Exception:  # noqa: BLE001 - any other failure of a zip or XML library on this file
+        return IntakeResult((findings.make("file.corrupt", detail="its structure is damaged"),),
+                            None, "zip-other")
 
 
 def _inspect(path: Path, known: Collection[str], limits: Limits) -> IntakeResult:

@@ -122,7 +122,7 @@ def _validate(path: Path, reference: Reference | None, expected_hwb: str | None,
     try:
         document, read_findings = read_document(path.read_bytes(), template, identity)
     except Exception as exc:  # noqa: BLE001 - a file intake passed but no reader can open
-        finding = findings.make("file.corrupt", detail=f"{type(exc).__name__}: {exc}"[:200])
+        finding = findings.make("file.corrupt", detail=_read_failure(exc))
         return Result(str(path), UNREADABLE, (finding,), identity,
                       seconds=time.perf_counter() - started)
     hwb = _board(reference, identity.hwb_code)
@@ -131,6 +131,17 @@ def _validate(path: Path, reference: Reference | None, expected_hwb: str | None,
     status = INVALID if findings.has_errors(merged) else VALID
     return Result(str(path), status, tuple(merged), identity, document, computed,
                   time.perf_counter() - started)
+
+
+def _read_failure(exc: Exception) -> str:
+    """What went wrong, in words for the person who sent the file (the class names calamine and
+    the XML parser use are not)."""
+    name = type(exc).__name__
+    if "Xml" in name or "Parse" in name:
+        return "a part of it is not valid XML"
+    if "Zip" in name or isinstance(exc, EOFError):
+        return "it is truncated or damaged"
+    return "its contents could not be read"
 
 
 def _board(reference: Reference | None, code: str) -> Hwb | None:

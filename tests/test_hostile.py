@@ -1,0 +1,131 @@
+"""Bad and hostile files: each gets one clear finding with its code, exit status 1, valid false
+and no traceback, from `bcf-xl validate`; and intake never changes a file."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bcf_xl.intake import Limits, check_openpyxl_is_safe, inspect
+from bcf_xl.validate import validate_file
+
+from support.hostile import build_corpus
+from support.libreoffice import require_libreoffice
+
+ROOT = Path(__file__).resolve().parent.parent
+KNOWN = ["2014-02"]
+EXPECTED_CASES = {
+    "empty", "csv", "html", "pdf", "random bytes", "legacy xls", "encrypted", "macros renamed",
+    "xlsm", "truncated", "bad crc", "lying size", "no content types", "missing sheet part",
+    "zip bomb", "many entries", "billion laughs in a sheet", "billion laughs in workbook.xml",
+    "external entity", "doctype in properties", "malformed sheet xml", "xlsb",
+    "foreign workbook", "other template id", "unknown version"}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory, filled_example):
+    require_libreoffice()  # the legacy .xls case is saved by LibreOffice
+    return build_corpus(filled_example("E08000035"), tmp_path_factory.mktemp("hostile"))
+
+
+def test_corpus_has_every_case(corpus):
+    """The corpus covers every kind of bad file the intake must recognise."""
+    assert set(corpus) == EXPECTED_CASES
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED_CASES))
+def test_validate_reports_one_clear_finding(case, corpus):
+    """`bcf-xl validate --format json` gives exactly one error with the expected code, exit 1,
+    valid false, a message without programmer's words, and no traceback."""
+    path, code = corpus[case]
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    run = subprocess.run([sys.executable, "-m", "bcf_xl", "validate", "--format", "json", str(path)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr and "Traceback" not in run.stdout
+    report = json.loads(run.stdout)
+    assert report["valid"] is False
+    assert [(f["code"], f["severity"]) for f in report["findings"]] == [(code, "error")]
+    message = report["findings"][0]["message"]
+    assert not any(word in message for word in ("Error:", "zipfile", "Exception", "None"))
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_odd_file_names_work(tmp_path, filled_example):
+    """A return whose name has spaces, quotes, non-ASCII and a leading dash validates normally."""
+    odd = tmp_path / "-Bradford's \"final\" return – Février.xlsx"
+    shutil.copy(filled_example("E08000035"), odd)
+    run = subprocess.run([sys.executable, "-m", "bcf_xl", "validate", "--format", "json", "--",
+                          str(odd)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert json.loads(run.stdout)["valid"] is True
+
+
+def test_valid_return_passes_intake_with_its_identity(filled_example):
+    """A real return passes intake and carries its board's identity."""
+    result = inspect(filled_example("E08000035"), known_versions=KNOWN)
+    assert result.ok and result.identity.hwb_code == "E08000035" and result.kind == "xlsx"
+
+
+def test_limits_can_be_tightened(filled_example):
+    """Intake limits are parameters: a tight one turns a normal return into file.too_large."""
+    result = inspect(filled_example("E08000035"), known_versions=KNOWN,
+                     limits=Limits(max_total_uncompressed=1000))
+    assert [f.code for f in result.findings] == ["file.too_large"]
+
+
+def test_openpyxl_parses_through_defusedxml(corpus):
+    """openpyxl uses defusedxml here, and refuses a workbook with entities."""
+    check_openpyxl_is_safe()
+    with pytest.raises(Exception) as caught:
+        openpyxl.load_workbook(corpus["billion laughs in a sheet"][0])
+    chain = [caught.value] + [caught.value.__cause__, caught.value.__context__]
+    assert any(type(e).__module__.startswith("defusedxml") for e in chain if e is not None)
+
+
+def test_lock_files_and_links_are_skipped_by_batch(tmp_path, filled_example):
+    """Excel lock files and links are listed as skipped, never validated as returns."""
+    from bcf_xl.batch.discover import discover
+
+    shutil.copy(filled_example("E08000035"), tmp_path / "return.xlsx")
+    (tmp_path / "~$return.xlsx").write_bytes(b"\0" * 165)
+    os.symlink(tmp_path / "return.xlsx", tmp_path / "link.xlsx")
+    found = {f.relative: f.skip_reason for f in discover(tmp_path)}
+    assert found["return.xlsx"] is None
+    assert "lock file" in found["~$return.xlsx"] and "link" in found["link.xlsx"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=2048))
+def test_random_bytes_never_raise(tmp_path_factory, data):
+    """Any bytes at all get a result with findings, never an exception."""
+    path = tmp_path_factory.mktemp("fuzz") / "random.xlsx"
+    path.write_bytes(data)
+    result = validate_file(path)
+    assert result.status == "unreadable" and result.findings
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_mutated_returns_never_raise(tmp_path_factory, filled_example, data):
+    """A real return with random bytes overwritten anywhere gets findings, never an exception."""
+    content = bytearray(filled_example("E08000035").read_bytes())
+    for _ in range(data.draw(st.integers(1, 8))):
+        at = data.draw(st.integers(0, len(content) - 1))
+        content[at] = data.draw(st.integers(0, 255))
+    path = tmp_path_factory.mktemp("mutated") / "mutated.xlsx"
+    path.write_bytes(bytes(content))
+    result = validate_file(path)
+    assert result.status in ("valid", "invalid", "unreadable")
+    assert not any(f.code == "internal.check_failed" for f in result.findings), \
+        [f.message for f in result.findings]
