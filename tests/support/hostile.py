@@ -85,14 +85,22 @@ def _lying_size(valid: Path, out: Path) -> Path:
 
 
 def _bomb(valid: Path, out: Path, megabytes: int = 300) -> Path:
-    """One sheet part replaced by hundreds of MB of spaces, deflated to well under a MB."""
+    """One sheet part replaced by a valid sheet holding one cell of hundreds of MB of text,
+    deflated to well under a MB: a parser without a guard would build the whole string."""
+    head = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats'
+            b'.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>')
+    tail = b"</t></is></c></row></sheetData></worksheet>"
     with zipfile.ZipFile(valid) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             if info.filename == "xl/worksheets/sheet2.xml":
-                with dst.open(zipfile.ZipInfo(info.filename), "w", force_zip64=True) as part:
-                    chunk = b" " * (1 << 20)
+                entry = zipfile.ZipInfo(info.filename)
+                entry.compress_type = zipfile.ZIP_DEFLATED
+                with dst.open(entry, "w", force_zip64=True) as part:
+                    part.write(head)
+                    chunk = b"A" * (1 << 20)
                     for _ in range(megabytes):
                         part.write(chunk)
+                    part.write(tail)
             else:
                 dst.writestr(info, src.read(info.filename))
     return out

@@ -1,0 +1,92 @@
+"""Time and peak memory of validating each hostile file, each in a fresh child process.
+
+Builds the hostile corpus (tests/support/hostile.py) from a filled return, then prints per
+case: the finding code, wall time and the child's peak RSS, flagging anything over the bounds
+the intake promises (5 s, 512 MB). For comparison, openpyxl opening the zip bomb with no guard,
+stopped after 30 s. Run: python bench/bench_hostile.py
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing as mp
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+BOUND_SECONDS, BOUND_MB = 5.0, 512
+
+
+def _validate(path: str, queue) -> None:
+    from bcf_xl.validate import validate_file
+
+    started = time.perf_counter()
+    result = validate_file(Path(path))
+    seconds = time.perf_counter() - started
+    queue.put((",".join(f.code for f in result.findings) or "(none)", seconds,
+               resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+
+
+def _openpyxl(path: str, queue) -> None:
+    import openpyxl
+
+    started = time.perf_counter()
+    try:
+        openpyxl.load_workbook(path)
+        outcome = "loaded"
+    except Exception as exc:  # noqa: BLE001 - reporting what the unguarded library does
+        outcome = type(exc).__name__
+    queue.put((outcome, time.perf_counter() - started,
+               resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+
+
+def _child(target, path: Path, timeout: float):
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    process = ctx.Process(target=target, args=(str(path), queue))
+    started = time.perf_counter()
+    process.start()
+    process.join(timeout)
+    if process.is_alive():
+        process.kill()
+        process.join()
+        return ("still running, stopped", time.perf_counter() - started, float("nan"))
+    return queue.get()
+
+
+def main() -> None:
+    from bcf_xl.example import example_document
+    from bcf_xl.fill import fill_workbook
+    from bcf_xl.generate.workbook import generate_workbook
+    from bcf_xl.reference import load_reference
+    from bcf_xl.spec.load import default_template
+    from support.hostile import build_corpus
+
+    template, reference = default_template(), load_reference()
+    hwb = reference.get("E08000035")
+    with tempfile.TemporaryDirectory() as tmp:
+        blank = generate_workbook(template, hwb, Path(tmp), dt.date(2014, 1, 6))
+        valid = fill_workbook(blank, example_document(template, hwb), Path(tmp) / "valid.xlsx",
+                              template)
+        corpus = build_corpus(valid, Path(tmp) / "corpus")
+        print(f"{'case':34} {'finding':24} {'time':>8} {'peak RSS':>9}")
+        worst = (0.0, 0.0)
+        for case, (path, _) in sorted(corpus.items()):
+            code, seconds, rss = _child(_validate, path, 60)
+            flag = "  OVER BOUND" if seconds > BOUND_SECONDS or rss > BOUND_MB else ""
+            worst = (max(worst[0], seconds), max(worst[1], rss))
+            print(f"{case:34} {code:24} {seconds * 1000:6.1f}ms {rss:7.0f}MB{flag}")
+        print(f"worst case: {worst[0] * 1000:.1f} ms, {worst[1]:.0f} MB "
+              f"(bounds {BOUND_SECONDS:g} s, {BOUND_MB} MB)")
+        outcome, seconds, rss = _child(_openpyxl, corpus["zip bomb"][0], 30)
+        print(f"unguarded openpyxl on the zip bomb: {outcome} after {seconds:.1f} s, "
+              f"peak RSS {rss:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
