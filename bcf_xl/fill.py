@@ -55,6 +55,10 @@ class _Filler:
                                 f"{cell.value!r}")
             return
         cell.value = new
+        if isinstance(new, str):
+            # Text cells are formatted as Text, where Excel keeps "=..." as typed; openpyxl
+            # would otherwise store it as a formula.
+            cell.data_type = "s"
 
     def fill(self, data: Mapping[str, Any]) -> None:
         for sheet in self.template.form_sheets():

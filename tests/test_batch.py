@@ -47,6 +47,8 @@ def mailbox(tmp_path_factory, template, reference, blank_template, filled_exampl
     # City of London: totals do not balance.
     unbalanced = example_document(template, reference.get(city))
     unbalanced["schemes"]["rows"][0]["expenditure_1516"] += 100_000
+    unbalanced["schemes"]["rows"][1]["name"] = '=HYPERLINK("http://example.invalid","Click")'
+    unbalanced["cover"]["contact_role"] = "@SUM(1+1)"
     fill_workbook(blank_template(city), unbalanced, box / blank_template(city).name, template)
     # Northumberland's return saved under the Isles of Scilly's file name; Scilly sends nothing.
     wrong_name = blank_template(scilly).name
@@ -146,6 +148,25 @@ def test_national_dataset_is_traceable_and_safe(reports):
         for row in ws.iter_rows():
             for cell in row:
                 assert cell.data_type != "f", f"{ws.title}!{cell.coordinate} is a formula"
+
+
+def test_text_that_looks_like_a_formula_stays_text(reports):
+    """A scheme name or role typed as a formula is neutralised in every CSV and is a text cell,
+    never a formula, in national.xlsx."""
+    out, _ = reports
+    schemes = [r for r in _csv(out / "national" / "schemes.csv") if r["hwb_code"] == "E09000001"]
+    assert schemes[1]["name"] == "'" + '=HYPERLINK("http://example.invalid","Click")'
+    returns = [r for r in _csv(out / "national" / "returns.csv") if r["hwb_code"] == "E09000001"]
+    assert returns[0]["cover.contact_role"] == "'@SUM(1+1)"
+    for path in out.rglob("*.csv"):
+        for row in _csv(path):
+            assert not any(v.startswith(("=", "+", "@")) for v in row.values() if v), path
+    wb = openpyxl.load_workbook(out / "national.xlsx")
+    ws = wb["schemes"]
+    header = [c.value for c in ws[1]]
+    names = [row[header.index("name")] for row in ws.iter_rows(min_row=2)]
+    hyperlink = next(c for c in names if "HYPERLINK" in str(c.value))
+    assert hyperlink.data_type == "s" and hyperlink.value.startswith("=HYPERLINK")
 
 
 def test_figures_and_assurance(reports):

@@ -129,3 +129,27 @@ def test_mutated_returns_never_raise(tmp_path_factory, filled_example, data):
     assert result.status in ("valid", "invalid", "unreadable")
     assert not any(f.code == "internal.check_failed" for f in result.findings), \
         [f.message for f in result.findings]
+
+
+def test_batch_over_every_hostile_case_gives_one_row_each(corpus, filled_example, tmp_path):
+    """A folder mixing valid returns with every hostile case completes, with exactly one summary
+    row per file, in path order, each bad file unreadable with its own code."""
+    from bcf_xl.batch.run import run_batch
+
+    box = tmp_path / "mailbox"
+    box.mkdir()
+    for case, (path, _) in corpus.items():
+        shutil.copy(path, box / path.name)
+    shutil.copy(filled_example("E08000035"), box / "leeds.xlsx")
+    shutil.copy(filled_example("E06000028"), box / "bournemouth.xlsx")
+    outcome = run_batch(box, tmp_path / "reports", workers=2)
+    rows = outcome.assessment.rows
+    files = sorted(p.name for p in box.iterdir())
+    assert [r.file for r in rows] == files
+    by_name = {r.file: r for r in rows}
+    for case, (path, code) in corpus.items():
+        row = by_name[path.name]
+        assert (row.status, row.result.findings[0].code) == ("unreadable", code), case
+    assert by_name["leeds.xlsx"].status == "valid" and by_name["bournemouth.xlsx"].status == "valid"
+    summary = (tmp_path / "reports" / "summary.csv").read_text().splitlines()
+    assert len(summary) == len(files) + 1
