@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Callable
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from bcf_xl.compute import bands
 from bcf_xl.generate import controls
 from bcf_xl.generate.layout import (
     FIRST_COL, HELP_COL, LABEL_COL, VALUE_COL, FieldsPlace, SheetLayout, TablePlace,
@@ -53,7 +55,6 @@ class _ExcelRefs:
 
 def formula_text(template: Template, field: Field, refs: _ExcelRefs) -> str:
     if field.formula.op == "BAND":
-        from bcf_xl.compute import bands
         return formulas.band_excel(refs.ref(field.formula.args[0]), bands(template))
     if field.formula.op == "CHECKLIST":
         return "=checklist.status"
@@ -125,7 +126,7 @@ class FormWriter:
         self.ws.set_row(place.header_row, 42)
         for i, seed in enumerate(place.seeds):
             key = seed.key if seed.key is not None else str(i)
-            values = rows.get(key, {}) if isinstance(rows, dict) else (rows or [{}])[i] if rows and i < len(rows) else {}
+            values = _row_values(rows, key, i)
             refs = _ExcelRefs(self.template, lambda cid, i=i: place.cell(i, cid), seed.attrs)
             for column in table.columns:
                 role = PREPOPULATED if column.id in seed.prepopulated else column.role
@@ -176,8 +177,14 @@ class FormWriter:
             self.ws.write(row, col, value, fmt)
 
 
+def _row_values(rows: Any, key: str, index: int) -> dict[str, Any]:
+    """A table row's issued values: rows keyed by id, or listed in order."""
+    if isinstance(rows, dict):
+        return rows.get(key, {})
+    return rows[index] if rows and index < len(rows) else {}
+
+
 def _as_prepopulated(column: Field) -> Field:
-    from dataclasses import replace
     return replace(column, role=PREPOPULATED, required=False)
 
 
