@@ -1,16 +1,19 @@
 """Batch-validate 151 filled returns with 1 and with 2 workers.
 
-Prints wall time, returns per second and peak memory (the largest worker and the parent), and
-the single-file floor from bench_validate.py's method for comparison. Peak memory per worker
-should not grow with the number of files: the run is repeated with a third of the files to show
-it. Run: python bench/bench_batch.py   (aim: 151 returns in under 15 s on 2 cores).
+Prints wall time, returns per second and peak memory of the parent and of the largest worker,
+each run in a fresh process; a run over 50 returns first shows how memory grows with the number
+of files. The single-file floor is bench_validate.py's. Run: python bench/bench_batch.py
+(aim: 151 returns in under 15 s on 2 cores).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import multiprocessing as mp
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -27,6 +30,7 @@ from bcf_xl.spec.load import default_template  # noqa: E402
 
 
 def build(folder: Path) -> None:
+    """All 151 templates, filled with the example return of each board."""
     template, reference = default_template(), load_reference()
     blanks = folder.parent / "blanks"
     blanks.mkdir()
@@ -35,35 +39,50 @@ def build(folder: Path) -> None:
         fill_workbook(blank, example_document(template, hwb), folder / blank.name, template)
 
 
-def measure(folder: Path, out: Path, workers: int) -> tuple[float, int]:
+def _measure(folder: str, out: str, workers: int) -> tuple[float, int, float, float]:
+    """One batch run in this (fresh) process: seconds, files, parent and worker peak RSS (MB)."""
     started = time.perf_counter()
-    outcome = run_batch(folder, out, workers=workers)
+    outcome = run_batch(Path(folder), Path(out), workers=workers)
     seconds = time.perf_counter() - started
-    return seconds, len(outcome.assessment.rows)
+    return (seconds, len(outcome.assessment.rows),
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+
+
+def _in_child(fn, *args):
+    with mp.get_context("spawn").Pool(1) as pool:
+        return pool.apply(fn, args)
+
+
+def _run_in_fresh_process(folder: Path, out: Path, workers: int) -> tuple:
+    """Each run in its own interpreter, so its peaks are its own and not the builder's (a
+    spawned child's peak counts the parent's pages from before it starts the new program)."""
+    output = subprocess.run([sys.executable, __file__, "--run", str(folder), str(out), str(workers)],
+                            capture_output=True, text=True, check=True).stdout
+    return tuple(json.loads(output.strip().splitlines()[-1]))
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         box = Path(tmp) / "box"
         box.mkdir()
-        build(box)
+        _in_child(build, box)
         third = Path(tmp) / "third"
         third.mkdir()
         for path in sorted(box.iterdir())[:50]:
             shutil.copy(path, third / path.name)
-        # Children's peak RSS is a running maximum, so the small run goes first: if memory grew
-        # with the number of files, the peak after the full runs would be higher.
-        seconds, files = measure(third, Path(tmp) / "out_third", 2)
-        small_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(f"2 workers, {files} returns: {seconds:5.2f} s; largest worker {small_peak:5.0f} MB")
-        for workers in (1, 2):
-            seconds, files = measure(box, Path(tmp) / f"out{workers}", workers)
-            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-            print(f"{workers} worker(s), {files} returns: {seconds:5.2f} s = "
-                  f"{files / seconds:5.1f} returns/s; largest worker {peak:5.0f} MB "
-                  f"({peak / small_peak:4.2f}x the 50-return run)")
-        print(f"parent peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+        print(f"{'run':24} {'time':>7} {'returns/s':>10} {'parent peak':>12} {'worker peak':>12}")
+        for label, folder, workers in (("50 returns, 2 workers", third, 2),
+                                       ("151 returns, 1 worker", box, 1),
+                                       ("151 returns, 2 workers", box, 2)):
+            seconds, files, parent, worker = _run_in_fresh_process(
+                folder, Path(tmp) / label.replace(" ", "_"), workers)
+            print(f"{label:24} {seconds:6.2f}s {files / seconds:10.1f} {parent:10.0f}MB "
+                  f"{worker:10.0f}MB")
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--run"]:
+        print(json.dumps(_measure(sys.argv[2], sys.argv[3], int(sys.argv[4]))))
+    else:
+        main()
