@@ -10,7 +10,7 @@ one that counts for its board, so analysts can filter rather than lose data.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from bcf_xl.batch.assess import FileRow
 from bcf_xl.compute import get
@@ -21,10 +21,14 @@ BASE = ("file", "hwb_code", "hwb_name", "region", "status", "counted")
 
 @dataclass(frozen=True)
 class Dataset:
+    """A table of the national dataset. Rows are made when written, one at a time: the long
+    table of every value has some 600 rows per return, and holding them all would make the
+    run's memory grow with the number of returns."""
+
     name: str
     title: str
     columns: tuple[str, ...]
-    rows: tuple[dict[str, Any], ...]
+    rows: Callable[[], Iterator[dict[str, Any]]]
 
 
 def _base(row: FileRow) -> dict[str, Any]:
@@ -47,8 +51,8 @@ def consolidate(template: Template, rows: Sequence[FileRow]) -> list[Dataset]:
     singles = [(f"/{s.id}/{f.id}", f.qid) for s in template.form_sheets() for f in s.fields()]
     datasets = [Dataset("returns", "One row per return: its single values",
                         BASE + tuple(q for _, q in singles),
-                        tuple({**_base(r), **{q: _value(r, p) for p, q in singles}}
-                              for r in readable))]
+                        lambda: ({**_base(r), **{q: _value(r, p) for p, q in singles}}
+                                 for r in readable))]
     for sheet in template.form_sheets():
         for table in sheet.tables():
             datasets.append(_table(sheet.id, table, readable))
@@ -58,33 +62,35 @@ def consolidate(template: Template, rows: Sequence[FileRow]) -> list[Dataset]:
 
 def _table(sheet_id: str, table: Any, readable: Sequence[FileRow]) -> Dataset:
     columns = BASE + ("row_key", "row_label", "sheet", "row_cells") + tuple(c.id for c in table.columns)
-    out = []
-    for r in readable:
-        for info in r.result.document.rows.get(table.qid, ()):
-            pointer = f"/{sheet_id}/{table.id}/{info.key}"
-            first = r.result.document.sources.get(f"{pointer}/{table.columns[0].id}")
-            last = r.result.document.sources.get(f"{pointer}/{table.columns[-1].id}")
-            values = {c.id: _value(r, f"{pointer}/{c.id}") for c in table.columns}
-            out.append({**_base(r), "row_key": info.key, "row_label": info.label,
-                        "sheet": first.sheet if first else "",
-                        "row_cells": f"{first.cell}:{last.cell}" if first and last else "",
-                        **values})
-    return Dataset(table_name(table.qid), table.title, columns, tuple(out))
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for r in readable:
+            document = r.result.document
+            for info in document.rows.get(table.qid, ()):
+                pointer = f"/{sheet_id}/{table.id}/{info.key}"
+                first = document.sources.get(f"{pointer}/{table.columns[0].id}")
+                last = document.sources.get(f"{pointer}/{table.columns[-1].id}")
+                yield {**_base(r), "row_key": info.key, "row_label": info.label,
+                       "sheet": first.sheet if first else "",
+                       "row_cells": f"{first.cell}:{last.cell}" if first and last else "",
+                       **{c.id: _value(r, f"{pointer}/{c.id}") for c in table.columns}}
+    return Dataset(table_name(table.qid), table.title, columns, rows)
 
 
 def _values(template: Template, readable: Sequence[FileRow]) -> Dataset:
     columns = BASE + ("pointer", "field_id", "field_title", "sheet", "cell", "value")
-    out = []
-    for r in readable:
-        for pointer, cell in r.result.document.sources.items():
-            if "/@" in pointer:
-                continue  # unused table rows are not data
-            value = _value(r, pointer)
-            if value is None:
-                continue
-            field = template.field_at(pointer)
-            out.append({**_base(r), "pointer": pointer, "field_id": field.qid if field else "",
-                        "field_title": field.title if field else "", "sheet": cell.sheet,
-                        "cell": cell.cell, "value": value})
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for r in readable:
+            for pointer, cell in r.result.document.sources.items():
+                if "/@" in pointer:
+                    continue  # unused table rows are not data
+                value = _value(r, pointer)
+                if value is None:
+                    continue
+                field = template.field_at(pointer)
+                yield {**_base(r), "pointer": pointer, "field_id": field.qid if field else "",
+                       "field_title": field.title if field else "", "sheet": cell.sheet,
+                       "cell": cell.cell, "value": value}
     return Dataset("values", "Every value with the file, sheet and cell it came from",
-                   columns, tuple(out))
+                   columns, rows)

@@ -51,14 +51,16 @@ def write_json(path: Path, payload: Any) -> None:
                     encoding="utf-8")
 
 
-def write_workbook(path: Path, sheets: Sequence[tuple[str, Sequence[str], Sequence[dict]]]) -> None:
-    """Each table as a sheet. Strings go through write_string, which never makes a formula."""
-    wb = xlsxwriter.Workbook(str(path), {"in_memory": True, "strings_to_formulas": False,
+def write_workbook(path: Path, sheets: Sequence[tuple[str, Sequence[str], Iterable[dict]]]) -> None:
+    """Each table as a sheet, written row by row (constant memory). Strings go through
+    write_string, which never makes a formula."""
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
                                          "strings_to_urls": False})
     bold = wb.add_format({"bold": True})
     for title, columns, rows in sheets:
         ws = wb.add_worksheet(title[:31])
         ws.write_row(0, 0, list(columns), bold)
+        r = 0
         for r, row in enumerate(rows, start=1):
             for c, column in enumerate(columns):
                 value = row.get(column)
@@ -69,7 +71,7 @@ def write_workbook(path: Path, sheets: Sequence[tuple[str, Sequence[str], Sequen
                 elif value is not None:
                     ws.write_string(r, c, str(value))
         ws.freeze_panes(1, 0)
-        ws.autofilter(0, 0, max(len(rows), 1), max(len(columns) - 1, 0))
+        ws.autofilter(0, 0, max(r, 1), max(len(columns) - 1, 0))
     wb.close()
 
 
@@ -150,7 +152,7 @@ def _write_all(d: Path, a: Assessment, datasets: Sequence[Dataset],
     write_csv(d / "assurance.csv", ("scope",) + CATEGORIES, counts)
     (d / "national").mkdir()
     for ds in datasets:
-        write_csv(d / "national" / f"{ds.name}.csv", ds.columns, ds.rows)
+        write_csv(d / "national" / f"{ds.name}.csv", ds.columns, ds.rows())
     write_workbook(d / "national.xlsx",
                    [("summary", SUMMARY_COLUMNS, summary), ("figures", figure_columns, figures)]
-                   + [(ds.name, ds.columns, ds.rows) for ds in datasets if ds.name != "values"])
+                   + [(ds.name, ds.columns, ds.rows()) for ds in datasets if ds.name != "values"])
