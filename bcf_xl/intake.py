@@ -38,9 +38,10 @@ NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 @dataclass(frozen=True)
 class Limits:
-    """Generous bounds: a filled template is about 60 KB zipped and 0.5 MB unpacked in some 25
-    parts, with sheet XML compressing up to about 15:1 (measured on generated and
-    LibreOffice-saved returns, see bench/bench_hostile.py). A file beyond these is not a return."""
+    """Generous bounds: the largest return a board can make (every row of every table filled,
+    text at length) is about 40 KB zipped, 0.4 MB unpacked, 19 parts, its most compressed part
+    28:1 (bench/bench_hostile.py measures it; a test keeps it under a tenth of each limit).
+    A file beyond these is not a return. Every limit can be changed with --limits."""
 
     max_file_bytes: int = 20_000_000
     max_entries: int = 1_000

@@ -59,6 +59,26 @@ def _child(target, path: Path, timeout: float):
     return queue.get()
 
 
+def _largest(template, hwb, blank: Path, out: Path) -> None:
+    """What the intake limits must leave room for: every row of every table filled."""
+    import zipfile
+
+    from bcf_xl.intake import Limits
+    from support.hostile import largest_return
+
+    path = largest_return(template, hwb, blank, out)
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+    unpacked = sum(i.file_size for i in infos)
+    ratio = max(i.file_size / max(i.compress_size, 1) for i in infos)
+    limits = Limits()
+    print(f"largest real return (every row filled): {path.stat().st_size / 1e3:,.0f} KB zipped, "
+          f"{unpacked / 1e6:.2f} MB unpacked, {len(infos)} parts, worst ratio {ratio:.0f}:1")
+    print(f"intake limits: {limits.max_file_bytes / 1e6:.0f} MB file, {limits.max_entries} parts, "
+          f"{limits.max_total_uncompressed / 1e6:.0f} MB unpacked, ratio {limits.max_ratio:.0f}:1 "
+          f"above {limits.ratio_floor / 1e6:.0f} MB parts")
+
+
 def main() -> None:
     from bcf_xl.example import example_document
     from bcf_xl.fill import fill_workbook
@@ -74,6 +94,7 @@ def main() -> None:
         valid = fill_workbook(blank, example_document(template, hwb), Path(tmp) / "valid.xlsx",
                               template)
         corpus = build_corpus(valid, Path(tmp) / "corpus")
+        _largest(template, hwb, blank, Path(tmp) / "largest.xlsx")
         print(f"{'case':34} {'finding':24} {'time':>8} {'peak RSS':>9}")
         worst = (0.0, 0.0)
         for case, (path, _) in sorted(corpus.items()):

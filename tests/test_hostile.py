@@ -153,3 +153,22 @@ def test_batch_over_every_hostile_case_gives_one_row_each(corpus, filled_example
     assert by_name["leeds.xlsx"].status == "valid" and by_name["bournemouth.xlsx"].status == "valid"
     summary = (tmp_path / "reports" / "summary.csv").read_text().splitlines()
     assert len(summary) == len(files) + 1
+
+
+def test_largest_real_return_passes_intake_with_room_to_spare(tmp_path, template, reference,
+                                                              blank_template):
+    """A return with every row of every table filled passes intake, at under a tenth of each
+    default limit."""
+    import zipfile
+
+    from support.hostile import largest_return
+
+    path = largest_return(template, reference.get("E08000035"), blank_template("E08000035"),
+                          tmp_path / "largest.xlsx")
+    limits = Limits()
+    assert inspect(path, known_versions=KNOWN).ok
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+    assert path.stat().st_size * 10 < limits.max_file_bytes
+    assert sum(i.file_size for i in infos) * 10 < limits.max_total_uncompressed
+    assert len(infos) * 10 < limits.max_entries

@@ -202,3 +202,24 @@ def build_corpus(valid: Path, out_dir: Path) -> dict[str, tuple[Path, str]]:
     add("unknown version", _rewrite(valid, d / "future.xlsx", lambda n, x: x.replace(
         b">2014-02<", b">2099-01<") if n == "docProps/custom.xml" else x), "file.unknown_version")
     return corpus
+
+
+def largest_return(template, hwb, blank: Path, out: Path) -> Path:
+    """The largest return a board can make: every row of every table filled, text at length,
+    to measure the intake limits against (they must leave a wide margin above this)."""
+    from bcf_xl.example import example_document
+    from bcf_xl.fill import fill_workbook
+
+    doc = example_document(template, hwb)
+    long_text = ("Integrated care for older people with complex needs, delivered seven days a "
+                 "week across health and social care. ") * 8
+    for sheet in template.form_sheets():
+        for table in sheet.tables():
+            if not table.open_rows:
+                continue
+            first = (doc[sheet.id][table.id] or [{}])[0]
+            doc[sheet.id][table.id] = [
+                {**first, **{c.id: f"{long_text} ({i})" for c in table.columns
+                             if c.type in ("text", "longtext") and c.role == "input"}}
+                for i in range(table.rows.count)]
+    return fill_workbook(blank, doc, out, template)
