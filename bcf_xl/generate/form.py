@@ -123,7 +123,7 @@ class FormWriter:
         for j, column in enumerate(table.columns):
             title = column.title + (" *" if column.required else "")
             self.ws.write_string(place.header_row, FIRST_COL + j, title, self.styles.header())
-        self.ws.set_row(place.header_row, 42)
+        self.ws.set_row(place.header_row, 56)
         for i, seed in enumerate(place.seeds):
             key = seed.key if seed.key is not None else str(i)
             values = _row_values(rows, key, i)

@@ -18,7 +18,7 @@ COLOUR_KEY = (
 def write_guidance(ws: Worksheet, template: Template, styles: Styles, hwb_name: str,
                    issued: str) -> None:
     ws.set_column(0, 0, 2)
-    ws.set_column(1, 1, 26)
+    ws.set_column(1, 1, 28)
     ws.set_column(2, 2, 100)
     ws.write(0, 1, f"{template.title} - {hwb_name}", styles.title())
     rows: list[tuple[str, str]] = [
@@ -60,7 +60,8 @@ def write_guidance(ws: Worksheet, template: Template, styles: Styles, hwb_name: 
 def _paragraph(ws: Worksheet, styles: Styles, row: int, label: str, text: str) -> int:
     ws.write_string(row, 1, label, styles.text(bold=True))
     ws.write_string(row, 2, text, styles.text())
-    # Excel does not grow rows for wrapped text written by a library: size them from the text.
-    lines = max(1, -(-len(text) // 110) + text.count("\n"))
+    # Excel does not grow rows for wrapped text written by a library: size them from the text
+    # (about 110 characters a line in the text column, 28 in the label column).
+    lines = max(1, -(-len(text) // 110) + text.count("\n"), -(-len(label) // 28))
     ws.set_row(row, 14 * lines + 2)
     return row + 1

@@ -82,7 +82,12 @@ def _write(template: Template, hwb: Hwb, path: Path, issued: dt.date) -> None:
     styles = Styles(wb, template.style)
 
     def add(title: str) -> Worksheet:
-        return wb.add_worksheet(title, worksheet_class=_Worksheet)
+        ws = wb.add_worksheet(title, worksheet_class=_Worksheet)
+        # Printed, each sheet fits the width of landscape A4 pages.
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        return ws
 
     guidance = add(template.sheet("guidance").title)
     layouts: dict[str, SheetLayout] = {}
