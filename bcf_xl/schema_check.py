@@ -122,9 +122,25 @@ class _Mapper:
             pointer = f"{parent.rstrip('/')}/{key}"
             field = self.template.field_at(pointer)
             if field is None:
-                continue  # a missing sheet or table: the reader reported its name
+                yield from self._missing_row(pointer)
+                continue
             code = field.missing_code or self._row_code(pointer) or "schema.required"
             yield self.make(code, pointer, field)
+
+    def _missing_row(self, pointer: str) -> Iterator[Finding]:
+        """A row the spec defines (a national condition, a metric) is gone: rows were deleted.
+        A missing sheet or table is not reported here: the reader reported its name."""
+        parts = pointer.strip("/").split("/")
+        if len(parts) != 3:
+            return
+        try:
+            table = self.template.table(f"{parts[0]}.{parts[1]}")
+        except KeyError:
+            return
+        anchor = self.document.anchors.get(table.qid)
+        yield findings.make("structure.name_missing", sheet=anchor.sheet if anchor else None,
+                            cells=(anchor.cell,) if anchor else (), field_id=table.qid,
+                            field_title=f"{table.title}: {parts[2]}", name=table.qid)
 
     def _row_code(self, pointer: str) -> str | None:
         parts = pointer.strip("/").split("/")
