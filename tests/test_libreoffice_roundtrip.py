@@ -165,3 +165,23 @@ def test_moved_sheet_still_reads(tmp_path, filled_example, reference):
 
 def _a1(row: int, col: int) -> str:
     return f"{_col(col)}{row + 1}"
+
+
+def test_deleted_condition_row_is_a_structure_finding(tmp_path, filled_example, reference):
+    """A return in which a national condition's row was deleted (sheet unprotected, saved by
+    LibreOffice) reports the table's structure as changed, on that table."""
+    require_libreoffice()
+    source = filled_example("E08000035")
+    wb = openpyxl.load_workbook(source)
+    body = parse_area(wb.defined_names["national_conditions.conditions"].attr_text)
+    edited = tmp_path / "deleted.xlsx"
+    result = uno_edit(source, edited, [
+        {"op": "unprotect", "sheet": "National conditions"},
+        {"op": "delete_rows", "sheet": "National conditions", "row": body.last_row + 1, "count": 1},
+        {"op": "protect", "sheet": "National conditions"}])
+    assert result["ok"], result["errors"]
+    found = [f for f in validate_file(edited, reference=reference).findings
+             if f.code == "structure.name_missing"]
+    assert [(f.sheet, f.field_id) for f in found] == [("National conditions",
+                                                       "national_conditions.conditions")]
+    assert "c6" in found[0].message
