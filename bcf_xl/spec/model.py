@@ -11,6 +11,7 @@ Qualified ids name things across the workbook and double as Excel defined names:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
@@ -157,12 +158,19 @@ class Template:
                 return sheet
         raise KeyError(f"no sheet {sheet_id!r} in {self.key}")
 
+    @functools.cached_property
+    def _tables(self) -> dict[str, Table]:
+        return {t.qid: t for sheet in self.form_sheets() for t in sheet.tables()}
+
+    @functools.cached_property
+    def _fields(self) -> dict[str, Field]:
+        return {f.qid: f for _, _, f in self.all_fields()}
+
     def table(self, qid: str) -> Table:
-        sheet_id, table_id = qid.split(".", 1)
-        for table in self.sheet(sheet_id).tables():
-            if table.id == table_id:
-                return table
-        raise KeyError(f"no table {qid!r} in {self.key}")
+        try:
+            return self._tables[qid]
+        except KeyError:
+            raise KeyError(f"no table {qid!r} in {self.key}") from None
 
     def field_at(self, pointer: str) -> Field | None:
         """The field or column a document pointer (/sheet/field, /sheet/table/row/col) names."""
@@ -178,13 +186,10 @@ class Template:
 
     def field(self, qid: str) -> Field:
         """A field or a table column by its qualified id."""
-        parts = qid.split(".")
-        if len(parts) == 3:
-            return self.table(".".join(parts[:2])).column(parts[2])
-        for field in self.sheet(parts[0]).fields():
-            if field.id == parts[1]:
-                return field
-        raise KeyError(f"no field {qid!r} in {self.key}")
+        try:
+            return self._fields[qid]
+        except KeyError:
+            raise KeyError(f"no field {qid!r} in {self.key}") from None
 
     def all_fields(self) -> Iterator[tuple[Sheet, Table | None, Field]]:
         """Every field and every table column, in workbook order."""
