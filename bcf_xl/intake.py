@@ -16,9 +16,9 @@ from __future__ import annotations
 import posixpath
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Collection
+from typing import Collection, Mapping
 
 import olefile
 from defusedxml import DefusedXmlException, ElementTree
@@ -56,6 +56,7 @@ class IntakeResult:
     findings: tuple[Finding, ...]
     identity: Identity | None
     kind: str
+    parts: Mapping[str, bytes] = field(default_factory=dict, repr=False)  # xl/ XML, as checked
 
     @property
     def ok(self) -> bool:
@@ -168,12 +169,16 @@ def _parse(data: bytes, part: str):
         raise _reject("file.corrupt", "zip-other", detail=f"the part {part} is not valid XML")
 
 
-def _stream_parts(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
-    """Read every part (bounded by its declared size) and look for DTDs in XML parts."""
+def _stream_parts(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> dict[str, bytes]:
+    """Read every part (bounded by its declared size, which also checks its CRC) and look for
+    DTDs in XML parts. Returns the workbook's XML parts, so the reader need not inflate them
+    again."""
+    kept: dict[str, bytes] = {}
     for info in infos:
         is_xml = info.filename.endswith((".xml", ".rels", ".vml"))
         tail = b""
         read = 0
+        chunks = []
         with zf.open(info) as part:
             while chunk := part.read(CHUNK):
                 read += len(chunk)
@@ -186,6 +191,10 @@ def _stream_parts(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
                         raise _reject("file.unsafe_xml", "unsafe-xml",
                                       detail=f"a document type declaration in {info.filename}")
                     tail = window[-16:]
+                    chunks.append(chunk)
+        if is_xml and info.filename.startswith("xl/"):
+            kept[info.filename] = b"".join(chunks)
+    return kept
 
 
 def _identity(zf: zipfile.ZipFile, names: set[str], known: Collection[str]) -> Identity:
@@ -242,6 +251,6 @@ def _inspect(path: Path, known: Collection[str], limits: Limits) -> IntakeResult
         infos = _directory(zf, limits)
         names = {i.filename for i in infos}
         _structure(zf, names, path)
-        _stream_parts(zf, infos)
+        parts = _stream_parts(zf, infos)
         identity = _identity(zf, names, known)
-    return IntakeResult((), identity, "xlsx")
+    return IntakeResult((), identity, "xlsx", parts)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import posixpath
 import re
-import zipfile
 from dataclasses import dataclass
+from typing import Callable
 
 from defusedxml import ElementTree
 
@@ -64,9 +64,10 @@ def parse_area(ref: str) -> Area | None:
     return Area(sheet, int(r1) - 1, col_index(c1), int(r2) - 1, col_index(c2))
 
 
-def read_package(zf: zipfile.ZipFile) -> Package:
-    workbook = ElementTree.fromstring(zf.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+def read_package(read: Callable[[str], bytes]) -> Package:
+    """Sheets and defined names; ``read(part)`` gives a part's bytes."""
+    workbook = ElementTree.fromstring(read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(read("xl/_rels/workbook.xml.rels"))
     targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{NS_PKG_REL}Relationship")}
     sheet_parts = {}
     for sheet in workbook.iter(f"{NS_MAIN}sheet"):
@@ -81,7 +82,7 @@ def read_package(zf: zipfile.ZipFile) -> Package:
     return Package(sheet_parts, names)
 
 
-def formula_cells(zf: zipfile.ZipFile, part: str) -> frozenset[str]:
+def formula_cells(read: Callable[[str], bytes], part: str) -> frozenset[str]:
     """A1 addresses of the cells of a sheet part that hold a formula.
 
     A regular expression over the raw XML, not a parse: the part was already checked for
@@ -89,7 +90,7 @@ def formula_cells(zf: zipfile.ZipFile, part: str) -> frozenset[str]:
     sheet would cost more than reading the values.
     """
     try:
-        xml = zf.read(part)
+        xml = read(part)
     except KeyError:
         return frozenset()
     return frozenset(m.decode() for m in _FORMULA_CELL.findall(xml))

@@ -13,7 +13,7 @@ import functools
 import io
 import json
 import zipfile
-from typing import Any
+from typing import Any, Mapping
 
 from python_calamine import CalamineWorkbook
 from xlsxwriter.utility import xl_rowcol_to_cell
@@ -42,12 +42,19 @@ def _filled(raw: Any) -> bool:
 class _Workbook:
     """Grids of values per sheet and formula positions, loaded once each, on demand."""
 
-    def __init__(self, data: bytes):
+    def __init__(self, data: bytes, parts: Mapping[str, bytes]):
         self.zip = zipfile.ZipFile(io.BytesIO(data))
-        self.package: Package = read_package(self.zip)
+        self.parts = parts
+        self.package: Package = read_package(self.part)
         self.book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         self._grids: dict[str, list[list[Any]]] = {}
         self._formulas: dict[str, frozenset[str]] = {}
+
+    def part(self, name: str) -> bytes:
+        """A part's bytes: as intake already inflated and checked it, or from the zip."""
+        if name in self.parts:
+            return self.parts[name]
+        return self.zip.read(name)
 
     def grid(self, sheet: str) -> list[list[Any]] | None:
         if sheet not in self._grids:
@@ -70,7 +77,7 @@ class _Workbook:
     def has_formula(self, sheet: str, a1: str) -> bool:
         if sheet not in self._formulas:
             part = self.package.sheet_parts.get(sheet, "")
-            self._formulas[sheet] = formula_cells(self.zip, part)
+            self._formulas[sheet] = formula_cells(self.part, part)
         return a1 in self._formulas[sheet]
 
     def area(self, name: str) -> Area | None:
@@ -210,10 +217,11 @@ def _issued_values(wb: _Workbook) -> dict[str, Any] | None:
     return issued
 
 
-def read_document(data: bytes, template: Template,
-                  identity: Identity | None = None) -> tuple[Document, list[Finding]]:
-    """The document in a workbook's bytes, and structure findings; never raises on content."""
-    wb = _Workbook(data)
+def read_document(data: bytes, template: Template, identity: Identity | None = None,
+                  parts: Mapping[str, bytes] | None = None) -> tuple[Document, list[Finding]]:
+    """The document in a workbook's bytes, and structure findings; never raises on content.
+    ``parts``: XML parts intake already inflated, reused rather than inflated again."""
+    wb = _Workbook(data, parts or {})
     reader = _Reader(template, wb)
     reader.read()
     document = Document(version=template.version, data=reader.data, sources=reader.sources,

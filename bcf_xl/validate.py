@@ -120,7 +120,8 @@ def _validate(path: Path, reference: Reference | None, expected_hwb: str | None,
     identity = intake.identity
     template = templates[identity.version]
     try:
-        document, read_findings = read_document(path.read_bytes(), template, identity)
+        document, read_findings = read_document(path.read_bytes(), template, identity,
+                                                intake.parts)
     except Exception as exc:  # noqa: BLE001 - a file intake passed but no reader can open
         finding = findings.make("file.corrupt", detail=_read_failure(exc))
         return Result(str(path), UNREADABLE, (finding,), identity,
