@@ -29,7 +29,8 @@ err = Console(stderr=True)
 REFERENCE_OPTION = typer.Option(
     None, "--reference", help="Reference data (CSV or JSON, see docs/reference-format.md) "
     "replacing the bundled, illustrative allocations.", dir_okay=False)
-VERSION_OPTION = typer.Option(None, "--version", help="Template version (default: the newest).")
+VERSION_OPTION = typer.Option(None, "--template-version",
+                              help="Template version (default: the newest).")
 PROGRESS_THRESHOLD = 5  # a progress bar only where a run takes long enough to need one
 
 
