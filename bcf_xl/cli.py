@@ -115,7 +115,7 @@ def codes() -> None:
     sys.stdout.write(render_codes())
 
 
-FORMATS = ("text", "json", "csv")
+FORMATS = ("text", "json", "csv", "html")
 
 
 def _expand(paths: List[Path]) -> List[Path]:
@@ -132,12 +132,15 @@ def _expand(paths: List[Path]) -> List[Path]:
 @app.command()
 def validate(
     files: List[Path] = typer.Argument(..., help="Returned workbooks (or folders of them)."),
-    fmt: str = typer.Option("text", "--format", help="text, json or csv."),
+    fmt: str = typer.Option("text", "--format", help="text, json, csv or html."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write the report here "
                                        "(atomically) instead of to the terminal.", dir_okay=False),
     reference: Optional[Path] = REFERENCE_OPTION,
     limits: Optional[str] = typer.Option(None, "--limits", help="Override intake limits, e.g. "
                                          "max_file_bytes=50000000,max_ratio=500."),
+    annotate_out: Optional[Path] = typer.Option(
+        None, "--annotate", dir_okay=False, help="Write a copy of the return with every finding "
+        "highlighted on its cell and listed on a first 'Validation' sheet (one file only)."),
 ) -> None:
     """Check returned workbooks; exit 1 if any has an error."""
     from bcf_xl.validate import validate_file
@@ -149,6 +152,8 @@ def validate(
     paths = _expand(files)
     if not paths:
         raise usage_error("no .xlsx files found in the folders given")
+    if annotate_out is not None and len(paths) != 1:
+        raise usage_error("--annotate takes exactly one file")
     results = []
     with progress(len(paths), "Validating") as bar:
         task = bar.add_task("validate", total=len(paths))
@@ -158,7 +163,22 @@ def validate(
             results.append(validate_file(path, reference=ref, limits=intake_limits))
             bar.advance(task)
     _emit(results, fmt, out)
+    if annotate_out is not None:
+        _annotate(paths[0], results[0], annotate_out)
     raise typer.Exit(1 if any(r.errors for r in results) else 0)
+
+
+def _annotate(source: Path, result, out: Path) -> None:
+    from bcf_xl.report.annotate import annotate
+
+    if result.document is None:
+        err.print("No annotated copy: the file could not be read as a workbook.", highlight=False)
+        return
+    try:
+        annotate(source, result, out)
+    except (ValueError, OSError) as exc:
+        raise usage_error(f"cannot write the annotated copy: {exc}")
+    err.print(f"Annotated copy: {out}", highlight=False)
 
 
 def parse_limits(text: str | None):
@@ -197,7 +217,9 @@ def _emit(results, fmt: str, out: Path | None) -> None:
         render_text(results, console)
         write_text(out, console.export_text())
         return
-    text = render_json(results) if fmt == "json" else render_csv(results)
+    from bcf_xl.report.to_html import render_html
+
+    text = {"json": render_json, "csv": render_csv, "html": render_html}[fmt](results)
     if out is None:
         sys.stdout.write(text)
     else:
@@ -320,8 +342,8 @@ def _print_batch(outcome, out: Path) -> None:
               highlight=False)
     err.print("Proposed assurance: " + ", ".join(f"{n} {c}" for c, n in sorted(categories.items())),
               highlight=False)
-    err.print(f"Reports in {out}: summary.csv, findings.csv, rule_matrix.csv, figures.csv, "
-              f"assurance.csv, national.xlsx, national/*.csv", highlight=False)
+    err.print(f"Reports in {out}: report.html, summary.csv, findings.csv, rule_matrix.csv, "
+              f"figures.csv, assurance.csv, national.xlsx, national/*.csv", highlight=False)
 
 
 @app.command()

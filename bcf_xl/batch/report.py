@@ -22,7 +22,9 @@ from bcf_xl.batch.assess import Assessment
 from bcf_xl.batch.assurance import CATEGORIES
 from bcf_xl.batch.consolidate import Dataset
 from bcf_xl.findings import CATALOGUE
+from bcf_xl.report.html_batch import render_batch_html
 from bcf_xl.report.safe import safe_text
+from bcf_xl.spec.model import Template
 from bcf_xl.report.to_csv import COLUMNS as FINDING_COLUMNS, finding_rows
 
 SUMMARY_COLUMNS = ("file", "hwb_code", "hwb_name", "region", "template_version", "status",
@@ -108,7 +110,8 @@ def assurance_counts(assessment: Assessment) -> list[dict[str, Any]]:
 
 
 def write_reports(out_dir: Path, assessment: Assessment, datasets: Sequence[Dataset],
-                  figures: Sequence[dict[str, Any]], run: dict[str, Any]) -> list[Path]:
+                  figures: Sequence[dict[str, Any]], run: dict[str, Any],
+                  template: Template) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     # One staging folder per report folder: a run killed while writing leaves it, and the next
     # run clears it, so no stale half-report accumulates beside the reports.
@@ -116,7 +119,7 @@ def write_reports(out_dir: Path, assessment: Assessment, datasets: Sequence[Data
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     try:
-        _write_all(staging, assessment, datasets, figures, run)
+        _write_all(staging, assessment, datasets, figures, run, template)
         written = []
         for path in sorted(staging.rglob("*")):
             if path.is_file():
@@ -130,7 +133,7 @@ def write_reports(out_dir: Path, assessment: Assessment, datasets: Sequence[Data
 
 
 def _write_all(d: Path, a: Assessment, datasets: Sequence[Dataset],
-               figures: Sequence[dict[str, Any]], run: dict[str, Any]) -> None:
+               figures: Sequence[dict[str, Any]], run: dict[str, Any], template: Template) -> None:
     summary = [r.to_dict() for r in a.rows]
     write_csv(d / "summary.csv", SUMMARY_COLUMNS, summary)
     write_json(d / "summary.json", {"run": run, "files": summary, "missing": list(a.missing),
@@ -150,6 +153,8 @@ def _write_all(d: Path, a: Assessment, datasets: Sequence[Dataset],
     write_json(d / "figures.json", list(figures))
     counts = assurance_counts(a)
     write_csv(d / "assurance.csv", ("scope",) + CATEGORIES, counts)
+    (d / "report.html").write_text(render_batch_html(template, a, figures, (columns, matrix),
+                                                     run, counts), encoding="utf-8")
     (d / "national").mkdir()
     for ds in datasets:
         write_csv(d / "national" / f"{ds.name}.csv", ds.columns, ds.rows())

@@ -52,5 +52,5 @@ def run_batch(folder: Path, out: Path, *, workers: int = 2, timeout: float = 60.
            "boards_missing": len(assessment.missing), "complete": assessment.complete(),
            "template_version": template.version, "reference_illustrative": reference.illustrative}
     written = write_reports(out, assessment, consolidate(template, assessment.rows),
-                            figures(template, assessment.rows, dict(regions)), run)
+                            figures(template, assessment.rows, dict(regions)), run, template)
     return BatchOutcome(assessment, tuple(written), time.perf_counter() - started)
