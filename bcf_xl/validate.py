@@ -158,7 +158,12 @@ def _layers(template: Template, document: Document, identity: Identity, hwb: Hwb
             expected_hwb: str | None) -> tuple[list[Finding], dict[str, Any]]:
     computation = Computation(template, document.data, _seeds_from_document(template, document))
     computed: dict[str, Any] = {}
-    out = _guarded("recalculation", lambda: computed.update(computation.all()) or ())
+
+    def recalculate() -> tuple[Finding, ...]:
+        computed.update(computation.all())
+        return ()
+
+    out = _guarded("recalculation", recalculate)
     out += _guarded("identity", lambda: hwb_findings(template, document, identity, expected_hwb))
     out += _guarded("pre-populated values", lambda: prepopulated_findings(
         template, document, issued_values(template, document, hwb)))

@@ -8,7 +8,7 @@ the most recently modified file; then the file name, so the choice is always the
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
 from bcf_xl.batch.assurance import Rule, propose
@@ -114,12 +114,12 @@ def assess(found: Sequence[Found], results: Sequence[Result | None], reference: 
     duplicates = []
     for code, indexes in sorted(by_board.items()):
         best = max(indexes, key=lambda i: _preference(rows[i]))
-        rows[best] = _replace(rows[best], counted=True)
+        rows[best] = replace(rows[best], counted=True)
         if len(indexes) > 1:
             others = [rows[i].file for i in indexes if i != best]
             for i in indexes:
                 if i != best:
-                    rows[i] = _replace(rows[i], note=f"superseded by {rows[best].file}")
+                    rows[i] = replace(rows[i], note=f"superseded by {rows[best].file}")
             duplicates.append({"hwb_code": code, "hwb_name": rows[best].hwb_name,
                                "counted": rows[best].file, "superseded": others,
                                "files": len(indexes)})
@@ -130,8 +130,3 @@ def assess(found: Sequence[Found], results: Sequence[Result | None], reference: 
                   for r in rows if r.result for f in r.result.findings
                   if f.code == "identity.hwb_mismatch")
     return Assessment(tuple(rows), missing, tuple(duplicates), wrong)
-
-
-def _replace(row: FileRow, **changes: Any) -> FileRow:
-    from dataclasses import replace
-    return replace(row, **changes)
