@@ -364,7 +364,7 @@ def demo(
     _run_batch(mailbox, reports, workers=workers, timeout=60.0, reference=None, assurance=None,
                limits=parse_limits(None))
     err.print(f"\nTemplates: {out / 'templates'}\nReturns as received: {mailbox}\n"
-              f"Reports: {reports} (start with summary.csv and national.xlsx)", highlight=False)
+              f"Reports: {reports} (start with report.html)", highlight=False)
 
 
 def main() -> None:  # pragma: no cover - the console script entry point
