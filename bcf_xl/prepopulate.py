@@ -7,6 +7,7 @@ row order and labels.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, fields
 from typing import Any, Mapping
 
@@ -23,8 +24,10 @@ class RowSeed:
     prepopulated: frozenset[str]  # columns pre-populated in this row
 
 
-def hwb_values(hwb: Hwb) -> dict[str, Any]:
-    """The ``hwb.*`` sources a spec may name: every reference attribute plus a few joined forms."""
+@functools.lru_cache(maxsize=256)
+def hwb_values(hwb: Hwb) -> Mapping[str, Any]:
+    """The ``hwb.*`` sources a spec may name: every reference attribute plus a few joined forms.
+    Cached: a template asks for them some forty times (boards are frozen, so hashable)."""
     values = {f.name: getattr(hwb, f.name) for f in fields(hwb)
               if isinstance(getattr(hwb, f.name), (str, int, float))}
     values["council_codes"] = "; ".join(c.ons_code for c in hwb.councils)
