@@ -73,9 +73,12 @@ def generate(
     issued: Optional[str] = typer.Option(None, "--issued", help="Issue date, YYYY-MM-DD "
                                          "(default: today). Same inputs give identical files."),
     version: Optional[str] = VERSION_OPTION,
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, max=64,
+                                          help="Worker processes (default: one per core, "
+                                          "at most 8)."),
 ) -> None:
     """Generate one pre-populated planning template per Health and Wellbeing Board."""
-    from bcf_xl.generate.workbook import generate_workbook
+    from bcf_xl.generate.many import default_workers, generate_many
 
     template = load_template_version(version)
     ref = load_reference_or_exit(reference)
@@ -89,12 +92,14 @@ def generate(
             boards.append(ref.get(code))
         except KeyError:
             raise usage_error(f"no Health and Wellbeing Board has the code {code!r}")
-    out.mkdir(parents=True, exist_ok=True)
     with progress(len(boards), "Generating templates") as bar:
         task = bar.add_task("generate", total=len(boards))
-        for board in boards:
-            generate_workbook(template, board, out, issue_date)
-            bar.advance(task)
+        try:
+            generate_many(template, boards, out, issue_date,
+                          workers=workers or default_workers(),
+                          on_done=lambda path: bar.advance(task))
+        except OSError as exc:
+            raise usage_error(f"could not write the templates into {out}: {exc.strerror or exc}")
     err.print(f"Wrote {len(boards)} template(s) to {out}", highlight=False)
 
 

@@ -31,7 +31,6 @@ OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 MACRO_SUFFIXES = (".xlsm", ".xltm", ".xlam")
 MACRO_CONTENT = (b"vbaProject", b"macroEnabled")
-CHUNK = 1 << 16
 NS_PROPS = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
 NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
@@ -170,30 +169,24 @@ def _parse(data: bytes, part: str):
 
 
 def _stream_parts(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> dict[str, bytes]:
-    """Read every part (bounded by its declared size, which also checks its CRC) and look for
-    DTDs in XML parts. Returns the workbook's XML parts, so the reader need not inflate them
-    again."""
+    """Inflate every part and look for DTDs in XML parts. Returns the workbook's XML parts, so
+    the reader need not inflate them again.
+
+    Reading a part whole is safe here: _directory has already held every declared size to the
+    limits, and zipfile stops at the declared size and checks the CRC, so a part that lies
+    about its size is a corrupt file, not an unbounded read."""
     kept: dict[str, bytes] = {}
     for info in infos:
-        is_xml = info.filename.endswith((".xml", ".rels", ".vml"))
-        tail = b""
-        read = 0
-        chunks = []
-        with zf.open(info) as part:
-            while chunk := part.read(CHUNK):
-                read += len(chunk)
-                if read > info.file_size:  # zipfile checks too; never trust a lying size
-                    raise _reject("file.corrupt", "zip-other",
-                                  detail=f"the part {info.filename} is larger than it says")
-                if is_xml:
-                    window = tail + chunk
-                    if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
-                        raise _reject("file.unsafe_xml", "unsafe-xml",
-                                      detail=f"a document type declaration in {info.filename}")
-                    tail = window[-16:]
-                    chunks.append(chunk)
-        if is_xml and info.filename.startswith("xl/"):
-            kept[info.filename] = b"".join(chunks)
+        data = zf.read(info)
+        if len(data) != info.file_size:
+            raise _reject("file.corrupt", "zip-other",
+                          detail=f"the part {info.filename} is not the size it says")
+        if info.filename.endswith((".xml", ".rels", ".vml")):
+            if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+                raise _reject("file.unsafe_xml", "unsafe-xml",
+                              detail=f"a document type declaration in {info.filename}")
+            if info.filename.startswith("xl/"):
+                kept[info.filename] = data
     return kept
 
 

@@ -86,6 +86,16 @@ def test_unknown_board_is_a_usage_error(tmp_path):
     assert result.returncode == 2 and "E99999999" in result.stderr
 
 
+def test_generate_into_a_folder_that_cannot_exist_is_a_usage_error(tmp_path):
+    """--out below a plain file exits 2 with a message, not a traceback."""
+    (tmp_path / "plan.txt").write_text("not a folder")
+    result = bcf("generate", "--out", str(tmp_path / "plan.txt" / "templates"),
+                 "--hwb", "E06000028")
+    assert result.returncode == 2, result.stderr
+    assert "could not write the templates" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_generate_writes_one_file_per_board(tmp_path):
     """generate --hwb writes exactly the boards asked for, named by ONS code."""
     result = bcf("generate", "--out", str(tmp_path), "--hwb", "E06000028", "--hwb", "E08000035",

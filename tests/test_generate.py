@@ -8,6 +8,7 @@ import zipfile
 import openpyxl
 import pytest
 
+from bcf_xl.generate.many import PARALLEL_FROM, generate_many
 from bcf_xl.generate.workbook import generate_workbook
 from bcf_xl.identity import META_SHEET, TEMPLATE_ID, Identity, digest
 from bcf_xl.intake import inspect
@@ -152,7 +153,8 @@ def test_identity_metadata_is_right_for_every_board(tmp_path_factory, template, 
     """All 151 boards get a template whose custom properties and _meta sheet name the template,
     version, board, issue date and the digest of the values it was issued with."""
     out = tmp_path_factory.mktemp("all")
-    paths = {h.code: generate_workbook(template, h, out, ISSUED) for h in reference.hwbs}
+    written = generate_many(template, reference.hwbs, out, ISSUED, workers=2)
+    paths = {h.code: path for h, path in zip(reference.hwbs, written)}
     assert len(paths) == 151
     for code, path in paths.items():
         assert path.name.startswith(code + "_")
@@ -180,6 +182,18 @@ def test_generation_is_deterministic(tmp_path, template, reference):
     a = generate_workbook(template, hwb, tmp_path / "a", ISSUED)
     b = generate_workbook(template, hwb, tmp_path / "b", ISSUED)
     assert hashlib.sha256(a.read_bytes()).digest() == hashlib.sha256(b.read_bytes()).digest()
+
+
+def test_worker_processes_write_the_same_bytes(tmp_path, template, reference):
+    """Generating in worker processes gives each board the file one process would write, and
+    the paths come back in the order of the boards asked for."""
+    boards = list(reference.hwbs[-PARALLEL_FROM - 2:])
+    serial = generate_many(template, boards, tmp_path / "serial", ISSUED, workers=1)
+    parallel = generate_many(template, boards, tmp_path / "parallel", ISSUED, workers=2)
+    assert [p.name for p in parallel] == [p.name for p in serial]
+    assert [p.name[:9] for p in parallel] == [h.code for h in boards]
+    for a, b in zip(serial, parallel):
+        assert a.read_bytes() == b.read_bytes(), a.name
 
 
 def test_no_inline_list_longer_than_excel_allows(blank_template):
