@@ -2,8 +2,9 @@
 
 Prints wall time, returns per second and peak memory of the parent and of the largest worker,
 each run in a fresh process; a run over 50 returns first shows how memory grows with the number
-of files. The single-file floor is bench_validate.py's. Run: python bench/bench_batch.py
-(aim: 151 returns in under 15 s on 2 cores).
+of files. Then the single-file figures of bench_validate.py over the same 151 files: the floor
+(python-calamine reading every cell) and validation in one process with no batch around it.
+Run: python bench/bench_batch.py  (aim: 151 returns in under 15 s on 2 cores).
 """
 
 from __future__ import annotations
@@ -21,12 +22,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench_validate import read_every_cell, timed  # noqa: E402
+
 from bcf_xl.batch.run import run_batch  # noqa: E402
 from bcf_xl.example import example_document  # noqa: E402
 from bcf_xl.fill import fill_workbook  # noqa: E402
 from bcf_xl.generate.workbook import generate_workbook  # noqa: E402
 from bcf_xl.reference import load_reference  # noqa: E402
 from bcf_xl.spec.load import default_template  # noqa: E402
+from bcf_xl.validate import validate_file  # noqa: E402
 
 
 def build(folder: Path) -> None:
@@ -79,6 +83,15 @@ def main() -> None:
                 folder, Path(tmp) / label.replace(" ", "_"), workers)
             print(f"{label:24} {seconds:6.2f}s {files / seconds:10.1f} {parent:10.0f}MB "
                   f"{worker:10.0f}MB")
+        paths = sorted(box.iterdir())
+        reference = load_reference()
+        validate_file(paths[0], reference=reference)  # imports and the compiled schema
+        floor = sum(timed(read_every_cell, paths))
+        single = sum(timed(lambda p: validate_file(p, reference=reference), paths))
+        print(f"single-file floor (calamine reads every cell), 151 files in turn: {floor:5.2f}s "
+              f"({floor / len(paths) * 1000:.1f} ms each)")
+        print(f"single-file validation, 151 files in turn, no batch:        {single:5.2f}s "
+              f"({single / len(paths) * 1000:.1f} ms each)")
 
 
 if __name__ == "__main__":
