@@ -78,7 +78,8 @@ def generate(
                                           "at most 8)."),
 ) -> None:
     """Generate one pre-populated planning template per Health and Wellbeing Board."""
-    from bcf_xl.generate.many import default_workers, generate_many
+    from bcf_xl.generate.many import generate_many
+    from bcf_xl.parallel import default_workers
 
     template = load_template_version(version)
     ref = load_reference_or_exit(reference)
@@ -364,7 +365,8 @@ def demo(
     ref = load_reference_or_exit(None)
     with progress(len(ref.hwbs), "Issuing and filling templates") as bar:
         task = bar.add_task("demo", total=len(ref.hwbs))
-        mailbox = build_mailbox(template, ref, out, progress=lambda: bar.advance(task))
+        mailbox = build_mailbox(template, ref, out, progress=lambda: bar.advance(task),
+                                workers=workers)
     reports = out / "reports"
     _run_batch(mailbox, reports, workers=workers, timeout=60.0, reference=None, assurance=None,
                limits=parse_limits(None))

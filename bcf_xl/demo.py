@@ -21,7 +21,8 @@ import xlsxwriter
 from bcf_xl.example import example_document
 from bcf_xl.fill import fill_workbook
 from bcf_xl.generate.workbook import generate_workbook
-from bcf_xl.reference import Reference
+from bcf_xl.parallel import map_in_processes
+from bcf_xl.reference import Hwb, Reference
 from bcf_xl.spec.model import Template
 
 ISSUED = dt.date(2014, 1, 6)
@@ -66,31 +67,38 @@ def _hostile_and_foreign(mailbox: Path) -> None:
         b"%PDF-1.4\n% Covering letter for our Better Care Fund plan\n%%EOF\n")
 
 
+def _one_board(shared: tuple[Template, list[Hwb], Path, Path], n: int) -> None:
+    """Board n's template, and what it sent (nothing, a return, a return with a mistake)."""
+    template, boards, templates, mailbox = shared
+    hwb = boards[n]
+    blank = generate_workbook(template, hwb, templates, ISSUED)
+    if hwb.code in SILENT:
+        return
+    doc = example_document(template, hwb)
+    if n % 7 == 3:
+        MISTAKES[(n // 7) % len(MISTAKES)](doc)
+    if n == 10:  # an early draft, sent before the final one below
+        draft = copy.deepcopy(doc)
+        _no_chair_signoff(draft)
+        draft["cover"]["hwb_signoff_date"] = "2014-01-30"
+        fill_workbook(blank, draft, mailbox / f"DRAFT {blank.name}", template)
+    name = blank.name
+    if n == 20:  # saved under the next board's file name
+        name = f"{boards[n + 1].code}_{blank.name.split('_', 1)[1]}"
+    fill_workbook(blank, doc, mailbox / name, template)
+
+
 def build_mailbox(template: Template, reference: Reference, root: Path,
-                  progress: Callable[[], None] = lambda: None) -> Path:
-    """Templates under root/templates, the returns as they would arrive under root/mailbox."""
+                  progress: Callable[[], None] = lambda: None, workers: int = 1) -> Path:
+    """Templates under root/templates, the returns as they would arrive under root/mailbox.
+    Each board's files depend only on the board, so workers change the time, not the files."""
     templates, mailbox = root / "templates", root / "mailbox"
     for folder in (templates, mailbox):
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
     boards = list(reference.hwbs)
-    for n, hwb in enumerate(boards):
-        blank = generate_workbook(template, hwb, templates, ISSUED)
-        progress()
-        if hwb.code in SILENT:
-            continue
-        doc = example_document(template, hwb)
-        if n % 7 == 3:
-            MISTAKES[(n // 7) % len(MISTAKES)](doc)
-        if n == 10:  # an early draft, sent before the final one below
-            draft = copy.deepcopy(doc)
-            _no_chair_signoff(draft)
-            draft["cover"]["hwb_signoff_date"] = "2014-01-30"
-            fill_workbook(blank, draft, mailbox / f"DRAFT {blank.name}", template)
-        name = blank.name
-        if n == 20:  # saved under the next board's file name
-            name = f"{boards[n + 1].code}_{blank.name.split('_', 1)[1]}"
-        fill_workbook(blank, doc, mailbox / name, template)
+    map_in_processes(_one_board, (template, boards, templates, mailbox), range(len(boards)),
+                     workers, on_done=lambda _: progress())
     _hostile_and_foreign(mailbox)
     (mailbox / f"~${boards[0].code}_return.xlsx").write_bytes(b"\x00" * 165)
     return mailbox

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bcf_xl.generate.many import default_workers  # noqa: E402
+from bcf_xl.parallel import default_workers  # noqa: E402
 
 ISSUED = dt.date(2014, 1, 6)
 

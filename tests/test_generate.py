@@ -8,7 +8,8 @@ import zipfile
 import openpyxl
 import pytest
 
-from bcf_xl.generate.many import PARALLEL_FROM, generate_many
+from bcf_xl.generate.many import generate_many
+from bcf_xl.parallel import PARALLEL_FROM
 from bcf_xl.generate.workbook import generate_workbook
 from bcf_xl.identity import META_SHEET, TEMPLATE_ID, Identity, digest
 from bcf_xl.intake import inspect
