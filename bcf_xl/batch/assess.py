@@ -13,6 +13,7 @@ from typing import Any, Sequence
 
 from bcf_xl.batch.assurance import Rule, propose
 from bcf_xl.batch.discover import Found
+from bcf_xl.batch.store import Stored
 from bcf_xl.compute import get
 from bcf_xl.findings import Severity
 from bcf_xl.reference import Reference
@@ -50,7 +51,8 @@ class FileRow:
     assurance: str
     assurance_reason: str
     mtime: float
-    result: Result | None
+    result: Result | None  # status, identity and findings; the document is in detail
+    detail: Stored | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"file": self.file, "hwb_code": self.hwb_code, "hwb_name": self.hwb_name,
@@ -76,11 +78,13 @@ class Assessment:
         return not self.missing and all(r.status == VALID for r in self.counted)
 
 
-def _row(found: Found, result: Result | None, reference: Reference, policy: Sequence[Rule]) -> FileRow:
+def _row(found: Found, checked: tuple[Result, Stored | None] | None, reference: Reference,
+         policy: Sequence[Rule]) -> FileRow:
     mtime = found.path.lstat().st_mtime if found.path.exists() or found.path.is_symlink() else 0.0
-    if result is None:
+    if checked is None:
         return FileRow(found.relative, "", "", "", "", SKIPPED, 0, 0, "", False,
                        found.skip_reason or "", "", "", mtime, None)
+    result, detail = checked
     identity = result.identity
     code = identity.hwb_code if identity else (expected_hwb(found, reference) or "")
     try:
@@ -93,27 +97,29 @@ def _row(found: Found, result: Result | None, reference: Reference, policy: Sequ
                    board.name if board else (identity.hwb_name if identity else ""),
                    board.region_name if board else "",
                    identity.version if identity else "", result.status, result.errors,
-                   result.warnings, first, False, "", rule.category, rule.reason, mtime, result)
+                   result.warnings, first, False, "", rule.category, rule.reason, mtime, result,
+                   detail)
 
 
 def _preference(row: FileRow) -> tuple:
     signed = ""
-    if row.result is not None and row.result.document is not None:
-        value = get(row.result.document.data, "/cover/hwb_signoff_date")
+    if row.detail is not None:
+        value = get(row.detail.load().data, "/cover/hwb_signoff_date")
         signed = value if isinstance(value, str) else ""
     return (_RANK.get(row.status, -1), signed, row.mtime, row.file)
 
 
-def assess(found: Sequence[Found], results: Sequence[Result | None], reference: Reference,
-           policy: Sequence[Rule]) -> Assessment:
-    rows = [_row(f, r, reference, policy) for f, r in zip(found, results)]
+def assess(found: Sequence[Found], checked: Sequence[tuple[Result, Stored | None] | None],
+           reference: Reference, policy: Sequence[Rule]) -> Assessment:
+    """checked: for each file found, its result and stored document, or None if skipped."""
+    rows = [_row(f, c, reference, policy) for f, c in zip(found, checked)]
     by_board: dict[str, list[int]] = {}
     for i, row in enumerate(rows):
         if row.status != SKIPPED and row.hwb_code:
             by_board.setdefault(row.hwb_code, []).append(i)
     duplicates = []
     for code, indexes in sorted(by_board.items()):
-        best = max(indexes, key=lambda i: _preference(rows[i]))
+        best = max(indexes, key=lambda i: _preference(rows[i])) if len(indexes) > 1 else indexes[0]
         rows[best] = replace(rows[best], counted=True)
         if len(indexes) > 1:
             others = [rows[i].file for i in indexes if i != best]

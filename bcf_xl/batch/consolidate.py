@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Sequence
 
 from bcf_xl.batch.assess import FileRow
+from bcf_xl.batch.store import Detail
 from bcf_xl.compute import get
 from bcf_xl.spec.model import Template
 
@@ -36,9 +37,16 @@ def _base(row: FileRow) -> dict[str, Any]:
             "region": row.region, "status": row.status, "counted": row.counted}
 
 
-def _value(row: FileRow, pointer: str) -> Any:
-    computed = row.result.computed
-    return computed[pointer] if pointer in computed else get(row.result.document.data, pointer)
+def _value(detail: Detail, pointer: str) -> Any:
+    computed = detail.computed
+    return computed[pointer] if pointer in computed else get(detail.data, pointer)
+
+
+def _loaded(rows: Sequence[FileRow]) -> Iterator[tuple[FileRow, Detail]]:
+    """Each row with its document, read from the store one at a time."""
+    for row in rows:
+        assert row.detail is not None
+        yield row, row.detail.load()
 
 
 def table_name(qid: str) -> str:
@@ -47,12 +55,12 @@ def table_name(qid: str) -> str:
 
 
 def consolidate(template: Template, rows: Sequence[FileRow]) -> list[Dataset]:
-    readable = [r for r in rows if r.result is not None and r.result.document is not None]
+    readable = [r for r in rows if r.detail is not None]
     singles = [(f"/{s.id}/{f.id}", f.qid) for s in template.form_sheets() for f in s.fields()]
     datasets = [Dataset("returns", "One row per return: its single values",
                         BASE + tuple(q for _, q in singles),
-                        lambda: ({**_base(r), **{q: _value(r, p) for p, q in singles}}
-                                 for r in readable))]
+                        lambda: ({**_base(r), **{q: _value(d, p) for p, q in singles}}
+                                 for r, d in _loaded(readable)))]
     for sheet in template.form_sheets():
         for table in sheet.tables():
             datasets.append(_table(sheet.id, table, readable))
@@ -64,16 +72,15 @@ def _table(sheet_id: str, table: Any, readable: Sequence[FileRow]) -> Dataset:
     columns = BASE + ("row_key", "row_label", "sheet", "row_cells") + tuple(c.id for c in table.columns)
 
     def rows() -> Iterator[dict[str, Any]]:
-        for r in readable:
-            document = r.result.document
-            for info in document.rows.get(table.qid, ()):
-                pointer = f"/{sheet_id}/{table.id}/{info.key}"
-                first = document.sources.get(f"{pointer}/{table.columns[0].id}")
-                last = document.sources.get(f"{pointer}/{table.columns[-1].id}")
-                yield {**_base(r), "row_key": info.key, "row_label": info.label,
-                       "sheet": first.sheet if first else "",
-                       "row_cells": f"{first.cell}:{last.cell}" if first and last else "",
-                       **{c.id: _value(r, f"{pointer}/{c.id}") for c in table.columns}}
+        for r, detail in _loaded(readable):
+            for key, label in detail.rows.get(table.qid, ()):
+                pointer = f"/{sheet_id}/{table.id}/{key}"
+                first = detail.sources.get(f"{pointer}/{table.columns[0].id}")
+                last = detail.sources.get(f"{pointer}/{table.columns[-1].id}")
+                yield {**_base(r), "row_key": key, "row_label": label,
+                       "sheet": first[0] if first else "",
+                       "row_cells": f"{first[1]}:{last[1]}" if first and last else "",
+                       **{c.id: _value(detail, f"{pointer}/{c.id}") for c in table.columns}}
     return Dataset(table_name(table.qid), table.title, columns, rows)
 
 
@@ -81,16 +88,14 @@ def _values(template: Template, readable: Sequence[FileRow]) -> Dataset:
     columns = BASE + ("pointer", "field_id", "field_title", "sheet", "cell", "value")
 
     def rows() -> Iterator[dict[str, Any]]:
-        for r in readable:
-            for pointer, cell in r.result.document.sources.items():
-                if "/@" in pointer:
-                    continue  # unused table rows are not data
-                value = _value(r, pointer)
+        for r, detail in _loaded(readable):
+            for pointer, (sheet, cell) in detail.sources.items():
+                value = _value(detail, pointer)
                 if value is None:
                     continue
                 field = template.field_at(pointer)
                 yield {**_base(r), "pointer": pointer, "field_id": field.qid if field else "",
-                       "field_title": field.title if field else "", "sheet": cell.sheet,
-                       "cell": cell.cell, "value": value}
+                       "field_title": field.title if field else "", "sheet": sheet,
+                       "cell": cell, "value": value}
     return Dataset("values", "Every value with the file, sheet and cell it came from",
                    columns, rows)

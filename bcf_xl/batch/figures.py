@@ -8,9 +8,11 @@ of valid ones is shown beside every figure so a reader knows how firm it is.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 from bcf_xl.batch.assess import FileRow
+from bcf_xl.batch.store import Detail
 from bcf_xl.compute import get
 from bcf_xl.spec.formulas import is_number
 from bcf_xl.spec.model import Template
@@ -20,48 +22,75 @@ ENGLAND = "England"
 PERIODS = ("baseline", "plan_1415", "plan_1516")
 
 
-def _value(row: FileRow, pointer: str) -> Any:
-    computed = row.result.computed
-    return computed[pointer] if pointer in computed else get(row.result.document.data, pointer)
+@dataclass(frozen=True)
+class _Return:
+    """What one counted return contributes to the figures, read from its stored document once
+    (so the figures need one document in memory at a time, not all of them)."""
+
+    region: str
+    valid: bool
+    money: dict[str, Any]          # figure name -> the return's amount
+    met: dict[str, bool]           # condition id -> met
+    rates: dict[str, tuple]        # metric_period -> (numerator, denominator)
 
 
-def _sum(rows: Sequence[FileRow], pointer: str) -> float:
-    return sum(v for r in rows if is_number(v := _value(r, pointer)))
+def _read(template: Template, row: FileRow, detail: Detail) -> _Return:
+    computed, data = detail.computed, detail.data
+
+    def value(pointer: str) -> Any:
+        return computed[pointer] if pointer in computed else get(data, pointer)
+
+    money = {}
+    for year in ("1415", "1516"):
+        money[f"pooled_budget_{year}"] = value(f"/funding/total_{year}")
+        money[f"minimum_pool_{year}"] = value(f"/cover/minimum_pool_{year}")
+        money[f"schemes_{year}"] = value(f"/schemes/total_{year}")
+    money["p4p_share"] = value("/metrics/p4p_share")
+    for phase in template.parameters["p4p_phasing"]:
+        money[f"p4p_{phase['id']}"] = value(f"/metrics/p4p_{phase['id']}")
+    met = {c.id: value(f"/national_conditions/conditions/{c.id}/met") == "Yes"
+           for c in template.row_sets["national_conditions"]}
+    rates = {f"{m.id}_{period}": (value(f"/metrics/national/{m.id}/{period}_num"),
+                                  value(f"/metrics/national/{m.id}/{period}_den"))
+             for m in template.row_sets["metrics"] for period in PERIODS}
+    return _Return(row.region, row.status == VALID, money, met, rates)
 
 
-def _scope(template: Template, name: str, rows: Sequence[FileRow], boards: int) -> dict[str, Any]:
+def _sum(rows: Sequence[_Return], name: str) -> float:
+    return sum(v for r in rows if is_number(v := r.money[name]))
+
+
+def _scope(template: Template, name: str, rows: Sequence[_Return], boards: int) -> dict[str, Any]:
     out: dict[str, Any] = {
         "scope": name, "boards_expected": boards, "returns_counted": len(rows),
-        "returns_valid": sum(1 for r in rows if r.status == VALID),
+        "returns_valid": sum(1 for r in rows if r.valid),
     }
     for year in ("1415", "1516"):
-        out[f"pooled_budget_{year}"] = _sum(rows, f"/funding/total_{year}")
-        out[f"minimum_pool_{year}"] = _sum(rows, f"/cover/minimum_pool_{year}")
-        out[f"schemes_{year}"] = _sum(rows, f"/schemes/total_{year}")
+        for figure in ("pooled_budget", "minimum_pool", "schemes"):
+            out[f"{figure}_{year}"] = _sum(rows, f"{figure}_{year}")
     for condition in template.row_sets["national_conditions"]:
-        pointer = f"/national_conditions/conditions/{condition.id}/met"
-        out[f"condition_{condition.id}_met"] = sum(1 for r in rows if _value(r, pointer) == "Yes")
+        out[f"condition_{condition.id}_met"] = sum(1 for r in rows if r.met[condition.id])
     for metric in template.row_sets["metrics"]:
         scale = metric.values["scale"]
         for period in PERIODS:
-            pairs = [(_value(r, f"/metrics/national/{metric.id}/{period}_num"),
-                      _value(r, f"/metrics/national/{metric.id}/{period}_den")) for r in rows]
+            pairs = [r.rates[f"{metric.id}_{period}"] for r in rows]
             pairs = [(n, d) for n, d in pairs if is_number(n) and is_number(d) and d > 0]
             den = sum(d for _, d in pairs)
             out[f"{metric.id}_{period}_rate"] = (round(sum(n for n, _ in pairs) / den * scale, 2)
                                                  if den else None)
             out[f"{metric.id}_{period}_boards"] = len(pairs)
-    out["p4p_share"] = _sum(rows, "/metrics/p4p_share")
+    out["p4p_share"] = _sum(rows, "p4p_share")
     for phase in template.parameters["p4p_phasing"]:
-        out[f"p4p_{phase['id']}"] = _sum(rows, f"/metrics/p4p_{phase['id']}")
+        out[f"p4p_{phase['id']}"] = _sum(rows, f"p4p_{phase['id']}")
     return out
 
 
 def figures(template: Template, rows: Sequence[FileRow], regions: dict[str, int]) -> list[dict[str, Any]]:
     """England first, then each region in name order; regions maps name -> boards expected."""
-    counted = [r for r in rows if r.counted and r.result is not None and r.result.document]
+    counted = [_read(template, r, r.detail.load())
+               for r in rows if r.counted and r.detail is not None]
     table = [_scope(template, ENGLAND, counted, sum(regions.values()))]
     for region in sorted(regions):
-        table.append(_scope(template, region, [r for r in counted if r.region == region],
+        table.append(_scope(template, region, [c for c in counted if c.region == region],
                             regions[region]))
     return table

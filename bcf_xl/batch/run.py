@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -14,10 +15,12 @@ from bcf_xl.batch.consolidate import consolidate
 from bcf_xl.batch.discover import discover
 from bcf_xl.batch.figures import figures
 from bcf_xl.batch.report import write_reports
+from bcf_xl.batch.store import ResultStore
 from bcf_xl.batch.workers import Job, WorkerConfig, run_jobs
 from bcf_xl.intake import Limits
-from bcf_xl.reference import load_reference
+from bcf_xl.reference import Reference, load_reference
 from bcf_xl.spec.load import default_template
+from bcf_xl.spec.model import Template
 from bcf_xl.validate import Result
 
 
@@ -41,16 +44,24 @@ def run_batch(folder: Path, out: Path, *, workers: int = 2, timeout: float = 60.
     to_check = [f for f in found if f.skip_reason is None]
     on_start(len(to_check))
     jobs = [Job(f.path, expected_hwb(f, reference)) for f in to_check]
-    results = iter(run_jobs(jobs, workers=workers, timeout=timeout,
-                            config=WorkerConfig(reference_path, limits, validator=validator),
-                            on_result=on_result))
-    per_file = [None if f.skip_reason else next(results) for f in found]
-    assessment = assess(found, per_file, reference, policy)
+    with tempfile.TemporaryDirectory(prefix="bcf-xl-batch-") as scratch:
+        store = ResultStore(Path(scratch))
+        results = run_jobs(jobs, workers=workers, timeout=timeout,
+                           config=WorkerConfig(reference_path, limits, validator=validator),
+                           on_result=on_result, keep=store.keep)
+        checked = iter([(r, store.stored(i)) for i, r in enumerate(results)])
+        per_file = [None if f.skip_reason else next(checked) for f in found]
+        assessment = assess(found, per_file, reference, policy)
+        written = _report(out, template, reference, assessment, folder, found, to_check)
+    return BatchOutcome(assessment, tuple(written), time.perf_counter() - started)
+
+
+def _report(out: Path, template: Template, reference: Reference, assessment: Assessment,
+            folder: Path, found: list, to_check: list) -> list[Path]:
     regions = Counter(h.region_name for h in reference.hwbs)
     run = {"folder": str(folder), "files_found": len(found), "files_checked": len(to_check),
            "boards_expected": len(reference.hwbs),
            "boards_missing": len(assessment.missing), "complete": assessment.complete(),
            "template_version": template.version, "reference_illustrative": reference.illustrative}
-    written = write_reports(out, assessment, consolidate(template, assessment.rows),
-                            figures(template, assessment.rows, dict(regions)), run, template)
-    return BatchOutcome(assessment, tuple(written), time.perf_counter() - started)
+    return write_reports(out, assessment, consolidate(template, assessment.rows),
+                         figures(template, assessment.rows, dict(regions)), run, template)

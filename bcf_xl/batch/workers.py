@@ -102,8 +102,10 @@ class _Worker:
 
 
 def run_jobs(jobs: Sequence[Job], *, workers: int, timeout: float, config: WorkerConfig,
-             on_result: Callable[[int, Result], None] = lambda i, r: None) -> list[Result]:
-    """Validate every job; returns one Result per job, in the jobs' order."""
+             on_result: Callable[[int, Result], None] = lambda i, r: None,
+             keep: Callable[[int, Result], Result] = lambda i, r: r) -> list[Result]:
+    """Validate every job; returns one Result per job, in the jobs' order. Each result passes
+    through keep(index, result) as it arrives, which may store part of it elsewhere."""
     if not jobs:
         return []
     ctx = mp.get_context("spawn")
@@ -112,8 +114,8 @@ def run_jobs(jobs: Sequence[Job], *, workers: int, timeout: float, config: Worke
     pool = [_Worker(ctx, config) for _ in range(max(1, min(workers, len(jobs))))]
 
     def finish(worker: _Worker, result: Result) -> None:
-        results[worker.index] = result
-        on_result(worker.index, result)
+        results[worker.index] = keep(worker.index, result)
+        on_result(worker.index, results[worker.index])
         worker.index = None
 
     def replace(worker: _Worker, detail: str) -> None:

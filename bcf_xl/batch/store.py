@@ -1,0 +1,72 @@
+"""Keep each validated return's document on disk while a batch runs.
+
+A return's document with its source map is about 0.15 MB in memory; held for every file until
+the reports are written, the parent's memory would grow with the size of the mailbox. Each one
+is written to a scratch folder as it arrives and read back, one file at a time, when the
+consolidated dataset and the national figures are made. What stays in memory per file is its
+status, identity and findings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bcf_xl.validate import Result
+
+
+@dataclass(frozen=True)
+class Detail:
+    """What the batch reports need of one return's document, in plain values (which a pickle
+    reads back three times faster than the reader's own objects)."""
+
+    data: dict[str, Any]
+    computed: dict[str, Any]
+    rows: dict[str, tuple[tuple[str, str], ...]]  # table qid -> (row key, row label) in order
+    sources: dict[str, tuple[str, str]]           # pointer -> (sheet, cell), data cells only
+
+    @classmethod
+    def of(cls, result: Result) -> "Detail":
+        document = result.document
+        assert document is not None
+        return cls(document.data, result.computed,
+                   {qid: tuple((i.key, i.label) for i in infos)
+                    for qid, infos in document.rows.items()},
+                   # "/@" marks an unused table row's formula cell: not data.
+                   {p: tuple(c) for p, c in document.sources.items() if "/@" not in p})
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A handle on one return's Detail on disk."""
+
+    path: Path
+
+    def load(self) -> Detail:
+        with open(self.path, "rb") as handle:
+            return pickle.load(handle)
+
+
+class ResultStore:
+    """Scratch space for one batch run; the caller owns (and removes) the folder."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self._stored: dict[int, Stored] = {}
+
+    def keep(self, index: int, result: Result) -> Result:
+        """Write the result's document away; return the result without it."""
+        if result.document is None:
+            return result
+        path = self.folder / f"{index:06d}.pickle"
+        with open(path, "wb") as handle:
+            pickle.dump(Detail.of(result), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        self._stored[index] = Stored(path)
+        return dataclasses.replace(result, document=None, computed={})
+
+    def stored(self, index: int) -> Stored | None:
+        """The handle for the result of job index, or None if it had no document."""
+        return self._stored.get(index)
