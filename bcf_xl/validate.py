@@ -13,19 +13,19 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from bcf_xl import findings
-from bcf_xl.compute import Computation
-from bcf_xl.document import Document
+from bcf_xl.spec.compute import Computation
+from bcf_xl.read.document import Document
 from bcf_xl.findings import Finding, Severity
-from bcf_xl.formula_check import formula_findings
-from bcf_xl.identity import Identity
-from bcf_xl.identity_check import hwb_findings, issued_values, prepopulated_findings
-from bcf_xl.intake import Limits, inspect
-from bcf_xl.prepopulate import RowSeed
-from bcf_xl.read import read_document
+from bcf_xl.check.formulas import formula_findings
+from bcf_xl.spec.identity import Identity
+from bcf_xl.check.identity import hwb_findings, issued_values, prepopulated_findings
+from bcf_xl.read.intake import Limits, inspect
+from bcf_xl.spec.rows import RowSeed
+from bcf_xl.read.reader import read_document
 from bcf_xl.reference import Hwb, Reference
-from bcf_xl.rules import RULES
-from bcf_xl.rules.context import RuleContext
-from bcf_xl.schema_check import schema_findings
+from bcf_xl.check.rules import RULES
+from bcf_xl.check.rules.context import RuleContext
+from bcf_xl.check.schema import schema_findings
 from bcf_xl.spec.load import known_templates
 from bcf_xl.spec.model import Table, Template
 

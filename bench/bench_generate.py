@@ -27,7 +27,7 @@ ISSUED = dt.date(2014, 1, 6)
 
 
 def _generate_all(out: str) -> tuple[float, int]:
-    from bcf_xl.generate.workbook import generate_workbook
+    from bcf_xl.issue.workbook import generate_workbook
     from bcf_xl.reference import load_reference
     from bcf_xl.spec.load import default_template
 
@@ -39,7 +39,7 @@ def _generate_all(out: str) -> tuple[float, int]:
 
 
 def _generate_parallel(out: str, workers: int) -> tuple[float, int]:
-    from bcf_xl.generate.many import generate_many
+    from bcf_xl.issue.many import generate_many
     from bcf_xl.reference import load_reference
     from bcf_xl.spec.load import default_template
 

@@ -63,7 +63,7 @@ def _largest(template, hwb, blank: Path, out: Path) -> None:
     """What the intake limits must leave room for: every row of every table filled."""
     import zipfile
 
-    from bcf_xl.intake import Limits
+    from bcf_xl.read.intake import Limits
     from support.hostile import largest_return
 
     path = largest_return(template, hwb, blank, out)
@@ -80,9 +80,9 @@ def _largest(template, hwb, blank: Path, out: Path) -> None:
 
 
 def main() -> None:
-    from bcf_xl.example import example_document
-    from bcf_xl.fill import fill_workbook
-    from bcf_xl.generate.workbook import generate_workbook
+    from bcf_xl.samples.example import example_document
+    from bcf_xl.samples.fill import fill_workbook
+    from bcf_xl.issue.workbook import generate_workbook
     from bcf_xl.reference import load_reference
     from bcf_xl.spec.load import default_template
     from support.hostile import build_corpus

@@ -19,9 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from python_calamine import CalamineWorkbook  # noqa: E402
 
-from bcf_xl.example import example_document  # noqa: E402
-from bcf_xl.fill import fill_workbook  # noqa: E402
-from bcf_xl.generate.workbook import generate_workbook  # noqa: E402
+from bcf_xl.samples.example import example_document  # noqa: E402
+from bcf_xl.samples.fill import fill_workbook  # noqa: E402
+from bcf_xl.issue.workbook import generate_workbook  # noqa: E402
 from bcf_xl.reference import load_reference  # noqa: E402
 from bcf_xl.spec.load import default_template  # noqa: E402
 from bcf_xl.validate import validate_file  # noqa: E402

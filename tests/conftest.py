@@ -13,9 +13,9 @@ from typing import Callable
 
 import pytest
 
-from bcf_xl.example import example_document
-from bcf_xl.fill import fill_workbook
-from bcf_xl.generate.workbook import generate_workbook
+from bcf_xl.samples.example import example_document
+from bcf_xl.samples.fill import fill_workbook
+from bcf_xl.issue.workbook import generate_workbook
 from bcf_xl.reference import Reference, load_reference
 from bcf_xl.spec.load import default_template
 from bcf_xl.spec.model import Template

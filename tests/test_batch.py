@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import csv
 import json
 import os
@@ -18,8 +17,8 @@ import pytest
 import xlsxwriter
 
 from bcf_xl.batch.run import run_batch
-from bcf_xl.example import example_document
-from bcf_xl.fill import fill_workbook
+from bcf_xl.samples.example import example_document
+from bcf_xl.samples.fill import fill_workbook
 from bcf_xl.validate import validate_file
 
 from conftest import SAMPLE_HWBS

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from bcf_xl.spec.load import SCHEMA_DIR
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -106,7 +108,7 @@ def test_generate_writes_one_file_per_board(tmp_path):
 
 
 def test_schema_command_prints_the_checked_in_schema(template):
-    """bcf-xl schema prints the schema that is checked in under schema/."""
+    """bcf-xl schema prints the schema that is checked in under bcf_xl/schema/."""
     result = bcf("schema")
-    committed = (ROOT / "schema" / f"{template.key}.schema.json").read_text()
+    committed = (SCHEMA_DIR / f"{template.key}.schema.json").read_text()
     assert json.loads(result.stdout) == json.loads(committed)

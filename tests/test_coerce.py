@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from bcf_xl.coerce import BLANK, coerce
+from bcf_xl.read.coerce import BLANK, coerce
 
 
 @pytest.mark.parametrize("raw,ftype,expected", [

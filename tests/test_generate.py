@@ -8,13 +8,13 @@ import zipfile
 import openpyxl
 import pytest
 
-from bcf_xl.generate.many import generate_many
+from bcf_xl.issue.many import generate_many
 from bcf_xl.parallel import PARALLEL_FROM
-from bcf_xl.generate.workbook import generate_workbook
-from bcf_xl.identity import META_SHEET, TEMPLATE_ID, Identity, digest
-from bcf_xl.intake import inspect
-from bcf_xl.package import parse_area
-from bcf_xl.prepopulate import prepopulated_values
+from bcf_xl.issue.workbook import generate_workbook
+from bcf_xl.spec.identity import META_SHEET, TEMPLATE_ID, Identity, digest
+from bcf_xl.read.intake import inspect
+from bcf_xl.read.package import parse_area
+from bcf_xl.issue.prepopulate import prepopulated_values
 from bcf_xl.spec.model import FORMULA, INPUT
 
 from conftest import ISSUED

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bcf_xl.intake import Limits, check_openpyxl_is_safe, inspect
+from bcf_xl.read.intake import Limits, check_openpyxl_is_safe, inspect
 from bcf_xl.validate import validate_file
 
 from support.hostile import build_corpus

@@ -10,9 +10,9 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
-from bcf_xl.identity import META_SHEET, Identity
-from bcf_xl.intake import inspect
-from bcf_xl.package import parse_area
+from bcf_xl.spec.identity import META_SHEET, Identity
+from bcf_xl.read.intake import inspect
+from bcf_xl.read.package import parse_area
 from bcf_xl.validate import validate_file
 
 from support.libreoffice import recalc_convert, require_libreoffice, uno_edit

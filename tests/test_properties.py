@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bcf_xl.findings import CATALOGUE
-from bcf_xl.package import parse_area
+from bcf_xl.read.package import parse_area
 from bcf_xl.spec.model import INPUT
 from bcf_xl.validate import INVALID, VALID, validate_file
 

@@ -8,7 +8,7 @@ from importlib import resources
 import pytest
 
 from bcf_xl.reference import ReferenceError, load_reference, to_csv
-from bcf_xl.reference_build import TOTALS, render
+from bcf_xl.reference.build import TOTALS, render
 
 
 def test_151_boards_with_shared_bournemouth_and_poole(reference):

@@ -11,8 +11,8 @@ import openpyxl
 import pytest
 
 from bcf_xl.batch.run import run_batch
-from bcf_xl.example import example_document
-from bcf_xl.fill import fill_workbook
+from bcf_xl.samples.example import example_document
+from bcf_xl.samples.fill import fill_workbook
 from bcf_xl.findings import Severity
 from bcf_xl.report.annotate import ERROR_FILL, SHEET, WARNING_FILL, annotate
 from bcf_xl.report.to_html import render_html

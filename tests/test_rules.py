@@ -6,18 +6,17 @@ from __future__ import annotations
 import copy
 import importlib
 import pkgutil
-from pathlib import Path
 from typing import Callable
 
 import openpyxl
 import pytest
 
-import bcf_xl.rules as rules_pkg
-from bcf_xl.example import example_document
-from bcf_xl.fill import fill_workbook
+import bcf_xl.check.rules as rules_pkg
+from bcf_xl.samples.example import example_document
+from bcf_xl.samples.fill import fill_workbook
 from bcf_xl.findings import CATALOGUE
-from bcf_xl.package import parse_area
-from bcf_xl.rules import MODULES
+from bcf_xl.read.package import parse_area
+from bcf_xl.check.rules import MODULES
 from bcf_xl.validate import validate_file
 
 BOARD = "E08000035"  # Leeds: three CCGs
@@ -132,11 +131,11 @@ def test_valid_example_does_not_trigger(code, valid_findings):
 
 
 def test_every_rule_module_is_registered_and_catalogued():
-    """Every module in bcf_xl/rules/ with a check() is in the registry, and every code a rule
+    """Every module in bcf_xl/check/rules/ with a check() is in the registry, and every code a rule
     may emit is in the catalogue."""
     found = set()
     for info in pkgutil.iter_modules(rules_pkg.__path__):
-        module = importlib.import_module(f"bcf_xl.rules.{info.name}")
+        module = importlib.import_module(f"bcf_xl.check.rules.{info.name}")
         if hasattr(module, "check"):
             found.add(module)
     assert found == set(MODULES)

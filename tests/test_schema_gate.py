@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bcf_xl import schema_gate
-from bcf_xl.example import example_document
-from bcf_xl.schema_check import schema_findings, validator_for
+from bcf_xl.check import schema_gate
+from bcf_xl.samples.example import example_document
+from bcf_xl.check.schema import schema_findings, validator_for
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
 ISO_DATES = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2030, 12, 31)).map(
@@ -143,8 +143,8 @@ def test_gate_agrees_at_the_edges_of_every_field(template, examples):
 
 def test_a_document_the_gate_rejects_still_gets_its_findings(template, examples, filled_example):
     """An invalid document goes through jsonschema and comes back with its cell-level finding."""
-    from bcf_xl.intake import inspect
-    from bcf_xl.read import read_document
+    from bcf_xl.read.intake import inspect
+    from bcf_xl.read.reader import read_document
 
     path = filled_example("E08000035")
     identity = inspect(path, known_versions=[template.version]).identity

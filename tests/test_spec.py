@@ -6,10 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-
-from bcf_xl.codes_doc import render_codes
+from bcf_xl.report.codes_doc import render_codes
 from bcf_xl.findings import CATALOGUE
-from bcf_xl.spec.load import TEMPLATES_DIR, SpecError, load_template
+from bcf_xl.spec.load import SCHEMA_DIR, TEMPLATES_DIR, SpecError, load_template
 from bcf_xl.spec.to_schema import schema_file_name, to_schema
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,8 +16,8 @@ SPEC = TEMPLATES_DIR / "bcf-planning-2014-02.yaml"
 
 
 def test_checked_in_schema_matches_the_spec(template):
-    """schema/ holds exactly what the spec generates; regenerate with `bcf-xl schema`."""
-    committed = json.loads((ROOT / "schema" / schema_file_name(template)).read_text())
+    """bcf_xl/schema/ holds exactly what the spec generates; regenerate with `bcf-xl schema`."""
+    committed = json.loads((SCHEMA_DIR / schema_file_name(template)).read_text())
     assert committed == to_schema(template)
 
 

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 from bcf_xl.batch.assurance import Rule, propose
 from bcf_xl.batch.discover import Found
 from bcf_xl.batch.store import Stored
-from bcf_xl.compute import get
+from bcf_xl.spec.compute import get
 from bcf_xl.findings import Severity
 from bcf_xl.reference import Reference
 from bcf_xl.validate import INVALID, UNREADABLE, VALID, Result

@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 from bcf_xl.batch.assess import FileRow
 from bcf_xl.batch.store import Detail
-from bcf_xl.compute import get
+from bcf_xl.spec.compute import get
 from bcf_xl.spec.model import Template
 
 BASE = ("file", "hwb_code", "hwb_name", "region", "status", "counted")

@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 from bcf_xl.batch.assess import FileRow
 from bcf_xl.batch.store import Detail
-from bcf_xl.compute import get
+from bcf_xl.spec.compute import get
 from bcf_xl.spec.formulas import is_number
 from bcf_xl.spec.model import Template
 from bcf_xl.validate import VALID

@@ -14,10 +14,10 @@ from bcf_xl.batch.assurance import load_policy
 from bcf_xl.batch.consolidate import consolidate
 from bcf_xl.batch.discover import discover
 from bcf_xl.batch.figures import figures
-from bcf_xl.batch.report import write_reports
+from bcf_xl.batch.write import write_reports
 from bcf_xl.batch.store import ResultStore
 from bcf_xl.batch.workers import Job, WorkerConfig, run_jobs
-from bcf_xl.intake import Limits
+from bcf_xl.read.intake import Limits
 from bcf_xl.reference import Reference, load_reference
 from bcf_xl.spec.load import default_template
 from bcf_xl.spec.model import Template

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from bcf_xl import findings
-from bcf_xl.intake import Limits
+from bcf_xl.read.intake import Limits
 from bcf_xl.validate import UNREADABLE, Result
 
 MEMORY_LIMIT = 2 << 30  # address space per worker: far above a real return, well below the machine

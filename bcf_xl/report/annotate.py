@@ -17,7 +17,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from bcf_xl.atomic import atomic_path
 from bcf_xl.findings import Finding, Severity
-from bcf_xl.intake import check_openpyxl_is_safe
+from bcf_xl.read.intake import check_openpyxl_is_safe
 from bcf_xl.validate import Result
 
 SHEET = "Validation"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from bcf_xl.prepopulate import RowSeed
+from bcf_xl.spec.rows import RowSeed
 from bcf_xl.spec.model import Field, Sheet, Table, Template
 
 COMPLETE = "Complete template"

@@ -21,7 +21,9 @@ from bcf_xl.spec.model import (
     SpecRow, Table, Template,
 )
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
+# Specs and their published schemas ship inside the package, so an installed bcf-xl has them.
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
 REFERENCE_ROW_SOURCES = ("ccgs", "contributors")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _TOP_KEYS = {"id", "version", "title", "issued_under", "deadline", "submit_to", "changes",

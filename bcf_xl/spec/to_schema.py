@@ -1,6 +1,6 @@
 """The JSON Schema (draft 2020-12) of a return's document, generated from the spec.
 
-``schema/<id>-<version>.schema.json`` is this function's output, checked in for people and
+``bcf_xl/schema/<id>-<version>.schema.json`` is this function's output, checked in for people and
 systems that consume returns; a test fails when the two differ. Formula cells are not part of a
 return's data (they are recomputed), so they are not in the schema. A blank cell is an absent
 property, so ``required`` is what reports a blank required cell.

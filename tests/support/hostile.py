@@ -7,7 +7,6 @@ injecting XML). ``build_corpus`` returns, per case, the file and the finding cod
 
 from __future__ import annotations
 
-import io
 import os
 import random
 import shutil
@@ -207,8 +206,8 @@ def build_corpus(valid: Path, out_dir: Path) -> dict[str, tuple[Path, str]]:
 def largest_return(template, hwb, blank: Path, out: Path) -> Path:
     """The largest return a board can make: every row of every table filled, text at length,
     to measure the intake limits against (they must leave a wide margin above this)."""
-    from bcf_xl.example import example_document
-    from bcf_xl.fill import fill_workbook
+    from bcf_xl.samples.example import example_document
+    from bcf_xl.samples.fill import fill_workbook
 
     doc = example_document(template, hwb)
     long_text = ("Integrated care for older people with complex needs, delivered seven days a "

@@ -1,0 +1,163 @@
+"""Write a batch's reports: CSV, JSON and one .xlsx, all at once or not at all.
+
+Everything is written into a staging folder beside the report folder, then each file is moved
+into place with an atomic rename, so a run that is killed leaves either the previous reports or
+the new ones, never a half-written file. Text from returns is neutralised for spreadsheets
+(report/safe.py) in CSV, and written as text cells (never formulas) in the workbook.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+from collections import Counter
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import xlsxwriter
+
+from bcf_xl.batch.assess import Assessment
+from bcf_xl.batch.assurance import CATEGORIES
+from bcf_xl.batch.consolidate import Dataset
+from bcf_xl.findings import CATALOGUE
+from bcf_xl.batch.dashboard import render_batch_html
+from bcf_xl.report.safe import safe_text
+from bcf_xl.spec.model import Template
+from bcf_xl.report.to_csv import COLUMNS as FINDING_COLUMNS, finding_rows
+
+SUMMARY_COLUMNS = ("file", "hwb_code", "hwb_name", "region", "template_version", "status",
+                   "errors", "warnings", "first_error", "counted", "note", "proposed_assurance",
+                   "assurance_reason")
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        value = "; ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "" if value is None else safe_text(value)
+
+
+def write_csv(path: Path, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_cell(row.get(c)) for c in columns])
+
+
+def write_json(path: Path, payload: Any) -> None:
+    path.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n",
+                    encoding="utf-8")
+
+
+def write_workbook(path: Path, sheets: Sequence[tuple[str, Sequence[str], Iterable[dict]]]) -> None:
+    """Each table as a sheet, written row by row (constant memory). Strings go through
+    write_string, which never makes a formula."""
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                         "strings_to_urls": False})
+    bold = wb.add_format({"bold": True})
+    for title, columns, rows in sheets:
+        ws = wb.add_worksheet(title[:31])
+        ws.write_row(0, 0, list(columns), bold)
+        r = 0
+        for r, row in enumerate(rows, start=1):
+            for c, column in enumerate(columns):
+                value = row.get(column)
+                if isinstance(value, bool):
+                    ws.write_string(r, c, "yes" if value else "no")
+                elif isinstance(value, (int, float)):
+                    ws.write_number(r, c, value)
+                elif value is not None:
+                    ws.write_string(r, c, str(value))
+        ws.freeze_panes(1, 0)
+        ws.autofilter(0, 0, max(r, 1), max(len(columns) - 1, 0))
+    wb.close()
+
+
+def rule_matrix(assessment: Assessment) -> tuple[list[str], list[dict[str, Any]]]:
+    """Which codes fire for which boards, to spot a systemic template problem."""
+    per_board: dict[str, Counter] = {}
+    for row in assessment.rows:
+        if row.result is None:
+            continue
+        counts = per_board.setdefault(row.hwb_code or row.file, Counter())
+        counts.update(f.code for f in row.result.findings)
+    boards = sorted(per_board)
+    codes = sorted({c for counts in per_board.values() for c in counts})
+    rows = []
+    for code in codes:
+        info = CATALOGUE.get(code)
+        row = {"code": code, "severity": info.severity.value if info else "",
+               "title": info.title if info else "",
+               "returns_affected": sum(1 for b in boards if per_board[b][code]),
+               "occurrences": sum(per_board[b][code] for b in boards)}
+        row.update({b: per_board[b][code] for b in boards})
+        rows.append(row)
+    rows.sort(key=lambda r: (-r["returns_affected"], r["code"]))
+    return ["code", "severity", "title", "returns_affected", "occurrences"] + boards, rows
+
+
+def assurance_counts(assessment: Assessment) -> list[dict[str, Any]]:
+    counted = assessment.counted
+    scopes = [("England", counted)] + [
+        (region, [r for r in counted if r.region == region])
+        for region in sorted({r.region for r in counted if r.region})]
+    return [{"scope": name, **{c: sum(1 for r in rows if r.assurance == c) for c in CATEGORIES}}
+            for name, rows in scopes]
+
+
+def write_reports(out_dir: Path, assessment: Assessment, datasets: Sequence[Dataset],
+                  figures: Sequence[dict[str, Any]], run: dict[str, Any],
+                  template: Template) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # One staging folder per report folder: a run killed while writing leaves it, and the next
+    # run clears it, so no stale half-report accumulates beside the reports.
+    staging = out_dir.parent / f".{out_dir.name}.staging"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:
+        _write_all(staging, assessment, datasets, figures, run, template)
+        written = []
+        for path in sorted(staging.rglob("*")):
+            if path.is_file():
+                target = out_dir / path.relative_to(staging)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(path, target)
+                written.append(target)
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _write_all(d: Path, a: Assessment, datasets: Sequence[Dataset],
+               figures: Sequence[dict[str, Any]], run: dict[str, Any], template: Template) -> None:
+    summary = [r.to_dict() for r in a.rows]
+    write_csv(d / "summary.csv", SUMMARY_COLUMNS, summary)
+    write_json(d / "summary.json", {"run": run, "files": summary, "missing": list(a.missing),
+                                    "duplicates": list(a.duplicates),
+                                    "wrong_hwb": list(a.wrong_hwb),
+                                    "assurance": assurance_counts(a)})
+    write_csv(d / "missing.csv", ("hwb_code", "hwb_name", "region"), a.missing)
+    write_csv(d / "duplicates.csv", ("hwb_code", "hwb_name", "files", "counted", "superseded"),
+              a.duplicates)
+    write_csv(d / "wrong_hwb.csv", ("file", "hwb_code", "message"), a.wrong_hwb)
+    findings = [row for r in a.rows if r.result for row in finding_rows(r.result, r.file)]
+    write_csv(d / "findings.csv", FINDING_COLUMNS, findings)
+    columns, matrix = rule_matrix(a)
+    write_csv(d / "rule_matrix.csv", columns, matrix)
+    figure_columns = list(figures[0]) if figures else ["scope"]
+    write_csv(d / "figures.csv", figure_columns, figures)
+    write_json(d / "figures.json", list(figures))
+    counts = assurance_counts(a)
+    write_csv(d / "assurance.csv", ("scope",) + CATEGORIES, counts)
+    (d / "report.html").write_text(render_batch_html(template, a, figures, (columns, matrix),
+                                                     run, counts), encoding="utf-8")
+    (d / "national").mkdir()
+    for ds in datasets:
+        write_csv(d / "national" / f"{ds.name}.csv", ds.columns, ds.rows())
+    write_workbook(d / "national.xlsx",
+                   [("summary", SUMMARY_COLUMNS, summary), ("figures", figure_columns, figures)]
+                   + [(ds.name, ds.columns, ds.rows()) for ds in datasets if ds.name != "values"])

@@ -1,0 +1,23 @@
+"""The bcf-xl command line: thin commands over the library, one module per stage.
+
+Exit status: 0 success (or no error findings), 1 error findings, 2 usage errors (a bad option,
+a malformed reference file, an unknown board).
+"""
+
+from __future__ import annotations
+
+import typer
+
+from bcf_xl.cli import assure, check, issue
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
+                  help="Issue, validate and assure Better Care Fund planning workbooks.")
+
+# The commands, in the order of the pipeline (and of `bcf-xl --help`).
+for command in (issue.generate, issue.schema, issue.codes, issue.example, issue.fill,
+                check.validate, check.extract, assure.batch, assure.demo):
+    app.command()(command)
+
+
+def main() -> None:  # pragma: no cover - the console script entry point
+    app()

@@ -1,0 +1,96 @@
+"""Commands that assure many returns: batch, and the demo that runs the whole job."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from bcf_xl.cli.common import (
+    REFERENCE_OPTION, err, load_reference_or_exit, load_template_version, parse_limits,
+    progress, usage_error,
+)
+
+
+def batch(
+    folder: Path = typer.Argument(..., help="Folder of returns (searched recursively).",
+                                  file_okay=False, exists=True),
+    out: Path = typer.Option(..., "--out", help="Folder for the reports.", file_okay=False),
+    workers: int = typer.Option(2, "--workers", min=1, max=64, help="Worker processes."),
+    timeout: float = typer.Option(60.0, "--timeout", min=1.0, help="Seconds allowed per file."),
+    reference: Optional[Path] = REFERENCE_OPTION,
+    assurance: Optional[Path] = typer.Option(None, "--assurance", dir_okay=False,
+                                             help="Assurance policy (YAML) replacing the "
+                                             "default; see docs/batch.md."),
+    limits: Optional[str] = typer.Option(None, "--limits", help="Override intake limits."),
+) -> None:
+    """Validate every return in a folder; write the summary, findings and national dataset.
+
+    Exit 0 when every expected board sent a valid return, 1 otherwise.
+    """
+    outcome = _run_batch(folder, out, workers=workers, timeout=timeout, reference=reference,
+                         assurance=assurance, limits=parse_limits(limits))
+    raise typer.Exit(0 if outcome.assessment.complete() else 1)
+
+
+def _run_batch(folder: Path, out: Path, **options):
+    from bcf_xl.batch.assurance import PolicyError
+    from bcf_xl.batch.run import run_batch
+
+    if out.resolve() == folder.resolve() or folder.resolve() in out.resolve().parents:
+        raise usage_error("--out must be outside the folder of returns (inputs are never touched)")
+    load_reference_or_exit(options["reference"])
+    bar = progress(1000, "Validating returns")
+    task = bar.add_task("batch", total=None)
+    try:
+        with bar:
+            outcome = run_batch(
+                folder, out, workers=options["workers"], timeout=options["timeout"],
+                reference_path=options["reference"], assurance_path=options["assurance"],
+                limits=options["limits"], on_start=lambda n: bar.update(task, total=n),
+                on_result=lambda i, r: bar.advance(task))
+    except PolicyError as exc:
+        raise usage_error(str(exc))
+    _print_batch(outcome, out)
+    return outcome
+
+
+def _print_batch(outcome, out: Path) -> None:
+    from collections import Counter
+
+    a = outcome.assessment
+    status = Counter(r.status for r in a.rows)
+    categories = Counter(r.assurance for r in a.counted)
+    err.print(f"Checked {len(a.rows)} file(s) in {outcome.seconds:.1f} s: "
+              + ", ".join(f"{n} {s}" for s, n in sorted(status.items())), highlight=False)
+    err.print(f"Boards: {len(a.counted)} with a return, {len(a.missing)} missing, "
+              f"{len(a.duplicates)} sent more than one, {len(a.wrong_hwb)} wrong-board finding(s)",
+              highlight=False)
+    err.print("Proposed assurance: " + ", ".join(f"{n} {c}" for c, n in sorted(categories.items())),
+              highlight=False)
+    err.print(f"Reports in {out}: report.html, summary.csv, findings.csv, rule_matrix.csv, "
+              f"figures.csv, assurance.csv, national.xlsx, national/*.csv", highlight=False)
+
+
+def demo(
+    out: Path = typer.Option(Path("out/demo"), "--out", help="Folder for everything the demo "
+                             "makes.", file_okay=False),
+    workers: int = typer.Option(2, "--workers", min=1, max=64),
+) -> None:
+    """The main job on the bundled data: issue, fill as boards would, batch-validate."""
+    from bcf_xl.samples.demo import build_mailbox
+
+    template = load_template_version(None)
+    ref = load_reference_or_exit(None)
+    with progress(len(ref.hwbs), "Issuing and filling templates") as bar:
+        task = bar.add_task("demo", total=len(ref.hwbs))
+        mailbox = build_mailbox(template, ref, out, progress=lambda: bar.advance(task),
+                                workers=workers)
+    reports = out / "reports"
+    _run_batch(mailbox, reports, workers=workers, timeout=60.0, reference=None, assurance=None,
+               limits=parse_limits(None))
+    err.print(f"\nTemplates: {out / 'templates'}\nReturns as received: {mailbox}\n"
+              f"Reports: {reports} (start with report.html)", highlight=False)
+
+

@@ -1,0 +1,109 @@
+"""The live checklist: one checker formula per required input, per-sheet flags and a title.
+
+Checkers refer to cells through the defined names (INDEX into a column for table rows), so they
+keep pointing at the right cells after a user inserts rows.
+"""
+
+from __future__ import annotations
+
+
+from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from bcf_xl.issue.form import absolute
+from bcf_xl.issue.layout import SheetLayout
+from bcf_xl.issue.styles import Styles
+from bcf_xl.spec import checklist
+from bcf_xl.spec.checklist import Item
+
+STATUS_NAME = "checklist.status"
+SHEET_COL, DESC_COL, LINK_COL, CHECK_COL = 1, 2, 3, 4
+
+
+def _excel_ref(pointer: str, item: Item | None = None) -> str:
+    """The defined-name reference of a checked cell: a field name or INDEX into a column."""
+    parts = pointer.strip("/").split("/")
+    if len(parts) == 2:
+        return ".".join(parts)
+    sheet_id, table_id, _, column_id = parts
+    index = item.row if item is not None and item.row is not None else 0
+    return f"INDEX({sheet_id}.{table_id}.{column_id},{index + 1})"
+
+
+def checker_formula(item: Item) -> str:
+    if item.min_rows is not None:
+        column = f"{item.pointer.strip('/').replace('/', '.')}.{item.field.id}"
+        return f'=IF(COUNTA({column})>={item.min_rows},"Yes","No")'
+    filled = f"LEN(TRIM({_excel_ref(item.pointer, item)}))>0"
+    if item.unless:
+        other = _excel_ref(item.unless[0], item)
+        waived = '"' + item.unless[1].replace('"', '""') + '"'
+        return f'=IF(OR({other}={waived},{filled}),"Yes","No")'
+    return f'=IF({filled},"Yes","No")'
+
+
+def _target(item: Item, layouts: dict[str, SheetLayout]) -> str:
+    """The A1 address the item's hyperlink jumps to."""
+    layout = layouts[item.sheet.id]
+    parts = item.pointer.strip("/").split("/")
+    if len(parts) == 2 and item.min_rows is None:
+        return layout.field_cell(parts[1])
+    return layout.table(parts[1]).cell(item.row or 0, item.field.id)
+
+
+def write_checklist(wb: Workbook, ws: Worksheet, styles: Styles,
+                    answers: list[tuple[Item, str]], layouts: dict[str, SheetLayout]) -> None:
+    ws.set_column(0, 0, 2)
+    ws.set_column(SHEET_COL, SHEET_COL, 22)
+    ws.set_column(DESC_COL, DESC_COL, 70)
+    ws.set_column(LINK_COL, LINK_COL, 12)
+    ws.set_column(CHECK_COL, CHECK_COL, 12)
+    ws.write(0, SHEET_COL, "Checklist", styles.title())
+    ws.write(1, SHEET_COL, "Template status:", styles.text(bold=True))
+    sheets = list(dict.fromkeys(item.sheet for item, _ in answers))
+    first_item_row = 5 + len(sheets) + 2
+    last_item_row = first_item_row + len(answers) + len(sheets) * 2 - 1
+    status_range = (f"{xl_rowcol_to_cell(first_item_row, CHECK_COL, True, True)}:"
+                    f"{xl_rowcol_to_cell(last_item_row, CHECK_COL, True, True)}")
+    status = checklist.status([a for _, a in answers])
+    ws.write_formula(1, DESC_COL, f'=IF(COUNTIF({status_range},"No")=0,"{checklist.COMPLETE}",'
+                     f'"{checklist.INCOMPLETE}")', styles.text(bold=True), status)
+    wb.define_name(STATUS_NAME, absolute(ws.get_name(), xl_rowcol_to_cell(1, DESC_COL)))
+    ws.write(2, SHEET_COL, "Every checker must read Yes before the template is sent. Click a cell "
+             "reference to go to the cell.", styles.help())
+    ws.write(4, SHEET_COL, "Sheet", styles.header())
+    ws.write(4, DESC_COL, "Sheet complete", styles.header())
+    row = first_item_row
+    summary_row = 5
+    for sheet in sheets:
+        mine = [(i, a) for i, a in answers if i.sheet is sheet]
+        ws.merge_range(row, SHEET_COL, row, CHECK_COL, sheet.title, styles.block_title())
+        ws.write_row(row + 1, SHEET_COL, ["Sheet", "What to complete", "Cell", "Done?"],
+                     styles.header())
+        start = row + 2
+        for k, (item, answer) in enumerate(mine):
+            r = start + k
+            ws.write_string(r, SHEET_COL, sheet.title, styles.text())
+            ws.write_string(r, DESC_COL, item.description, styles.text())
+            a1 = _target(item, layouts)
+            ws.write_url(r, LINK_COL, f"internal:'{sheet.title}'!{a1}", styles.link(), a1)
+            ws.write_formula(r, CHECK_COL, checker_formula(item), styles.text(bold=True), answer)
+        end = start + len(mine) - 1
+        flag_range = f"{xl_rowcol_to_cell(start, CHECK_COL, True, True)}:{xl_rowcol_to_cell(end, CHECK_COL, True, True)}"
+        done = "Yes" if all(a == "Yes" for _, a in mine) else "No"
+        ws.write_string(summary_row, SHEET_COL, sheet.title, styles.text())
+        ws.write_formula(summary_row, DESC_COL, f'=IF(COUNTIF({flag_range},"No")=0,"Yes","No")',
+                         styles.text(bold=True), done)
+        summary_row += 1
+        row = end + 1
+    for rng in (f"C6:C{5 + len(sheets)}", f"E{first_item_row + 1}:E{last_item_row + 1}"):
+        ws.conditional_format(rng, {"type": "cell", "criteria": "==", "value": '"Yes"',
+                                    "format": styles.flag(True)})
+        ws.conditional_format(rng, {"type": "cell", "criteria": "==", "value": '"No"',
+                                    "format": styles.flag(False)})
+    for text, ok in ((checklist.COMPLETE, True), (checklist.INCOMPLETE, False)):
+        ws.conditional_format("C2", {"type": "cell", "criteria": "==", "value": f'"{text}"',
+                                     "format": styles.flag(ok)})
+    ws.freeze_panes(first_item_row, 0)
+    ws.protect("", {"format_columns": True, "format_rows": True})

@@ -1,0 +1,104 @@
+"""Generate one planning template for one Health and Wellbeing Board: orchestration only.
+
+Output is byte-identical for the same spec, reference row and issue date: xlsxwriter is given a
+fixed creation time, runs in memory mode (fixed zip entry times) and every collection is written
+in a defined order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from bcf_xl.issue import prepopulate
+from bcf_xl.atomic import atomic_path
+from bcf_xl.spec.compute import Computation
+from bcf_xl.issue.checklist_sheet import write_checklist
+from bcf_xl.issue.form import FormWriter
+from bcf_xl.issue.guidance import write_guidance
+from bcf_xl.issue.layout import SheetLayout, layout_sheet
+from bcf_xl.issue.metadata import LISTS_SHEET, write_lists, write_meta
+from bcf_xl.issue.styles import Styles
+from bcf_xl.spec.identity import META_SHEET, TEMPLATE_ID, Identity, digest
+from bcf_xl.reference import Hwb
+from bcf_xl.spec.model import Template
+
+CHECKLIST_SHEET = "Checklist"
+
+
+class _Worksheet(Worksheet):
+    """A worksheet that writes formulas as given.
+
+    xlsxwriter rewrites some 30 dynamic-array function names in every formula, one regular
+    expression each, which was a fifth of the time to generate a template. bcf-xl's formulas use
+    none of those functions (tests/test_generate.py checks every formula the spec can produce),
+    so only the leading '=' is removed, as xlsxwriter would.
+    """
+
+    def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
+        return formula[1:] if formula.startswith("=") else formula
+
+
+def file_name(template: Template, hwb: Hwb) -> str:
+    """ONS code first, so a folder of returns sorts by board and a code is never ambiguous."""
+    safe = "".join(ch if ch.isalnum() else "-" for ch in hwb.name).strip("-")
+    while "--" in safe:
+        safe = safe.replace("--", "-")
+    return f"{hwb.code}_{safe}_BCF-plan-{template.version}.xlsx"
+
+
+def identity_for(template: Template, hwb: Hwb, issued: dt.date,
+                 values: dict | None = None) -> Identity:
+    values = prepopulate.prepopulated_values(template, hwb) if values is None else values
+    return Identity(TEMPLATE_ID, template.version, hwb.code, hwb.name, issued.isoformat(),
+                    digest(values))
+
+
+def generate_workbook(template: Template, hwb: Hwb, out_dir: Path, issued: dt.date) -> Path:
+    """Write the template for one board into out_dir; returns its path. Written atomically."""
+    target = Path(out_dir) / file_name(template, hwb)
+    with atomic_path(target) as tmp:
+        _write(template, hwb, tmp, issued)
+    return target
+
+
+def _write(template: Template, hwb: Hwb, path: Path, issued: dt.date) -> None:
+    seeds = {t.qid: prepopulate.table_rows(template, t, hwb)
+             for s in template.form_sheets() for t in s.tables()}
+    data = prepopulate.issued_document(template, hwb)
+    computation = Computation(template, data, lambda t: seeds[t.qid])
+    results = computation.all()
+    prepopulated = prepopulate.prepopulated_values(template, hwb)
+    identity = identity_for(template, hwb, issued, prepopulated)
+
+    wb = xlsxwriter.Workbook(str(path), {"in_memory": True})
+    created = dt.datetime.combine(issued, dt.time(9, 0))
+    wb.set_properties({"title": f"{template.title}: {hwb.name}", "author": "NHS England",
+                       "company": "NHS England", "subject": f"{TEMPLATE_ID} {template.version}",
+                       "created": created})
+    styles = Styles(wb, template.style)
+
+    def add(title: str) -> Worksheet:
+        ws = wb.add_worksheet(title, worksheet_class=_Worksheet)
+        # Printed, each sheet fits the width of landscape A4 pages.
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        return ws
+
+    guidance = add(template.sheet("guidance").title)
+    layouts: dict[str, SheetLayout] = {}
+    for sheet in template.form_sheets():
+        layouts[sheet.id] = layout_sheet(sheet, seeds)
+        FormWriter(wb, add(sheet.title), template, styles, results).write(
+            layouts[sheet.id], hwb.name, data[sheet.id])
+    write_checklist(wb, add(CHECKLIST_SHEET), styles,
+                    computation.checklist_answers(), layouts)
+    write_guidance(guidance, template, styles, hwb.name, issued.strftime("%d %B %Y"))
+    write_lists(wb, add(LISTS_SHEET), template)
+    write_meta(wb, add(META_SHEET), identity, prepopulated)
+    guidance.activate()
+    wb.close()
