@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterator, Sequence
 from bcf_xl.batch.assess import FileRow
 from bcf_xl.batch.store import Detail
 from bcf_xl.spec.compute import get
+from bcf_xl.spec import pointer as pointers
 from bcf_xl.spec.model import Template
 
 BASE = ("file", "hwb_code", "hwb_name", "region", "status", "counted")
@@ -50,13 +51,13 @@ def _loaded(rows: Sequence[FileRow]) -> Iterator[tuple[FileRow, Detail]]:
 
 
 def table_name(qid: str) -> str:
-    sheet_id, table_id = qid.split(".")
+    sheet_id, table_id, _ = pointers.split_qid(qid)
     return sheet_id if table_id == "rows" else f"{sheet_id}_{table_id}"
 
 
 def consolidate(template: Template, rows: Sequence[FileRow]) -> list[Dataset]:
     readable = [r for r in rows if r.detail is not None]
-    singles = [(f"/{s.id}/{f.id}", f.qid) for s in template.form_sheets() for f in s.fields()]
+    singles = [(pointers.field(s.id, f.id), f.qid) for s in template.form_sheets() for f in s.fields()]
     datasets = [Dataset("returns", "One row per return: its single values",
                         BASE + tuple(q for _, q in singles),
                         lambda: ({**_base(r), **{q: _value(d, p) for p, q in singles}}
@@ -74,7 +75,7 @@ def _table(sheet_id: str, table: Any, readable: Sequence[FileRow]) -> Dataset:
     def rows() -> Iterator[dict[str, Any]]:
         for r, detail in _loaded(readable):
             for key, label in detail.rows.get(table.qid, ()):
-                pointer = f"/{sheet_id}/{table.id}/{key}"
+                pointer = pointers.row(table.qid, key)
                 first = detail.sources.get(f"{pointer}/{table.columns[0].id}")
                 last = detail.sources.get(f"{pointer}/{table.columns[-1].id}")
                 yield {**_base(r), "row_key": key, "row_label": label,

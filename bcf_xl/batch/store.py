@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bcf_xl.spec import pointer as pointers
 from bcf_xl.validate import Result
 
 
@@ -35,8 +36,9 @@ class Detail:
         return cls(document.data, result.computed,
                    {qid: tuple((i.key, i.label) for i in infos)
                     for qid, infos in document.rows.items()},
-                   # "/@" marks an unused table row's formula cell: not data.
-                   {p: tuple(c) for p, c in document.sources.items() if "/@" not in p})
+                   # An unused table row's formula cell is not data.
+                   {p: tuple(c) for p, c in document.sources.items()
+                    if not pointers.parse(p).unused_row})
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from bcf_xl import findings
 from bcf_xl.read.document import Document
 from bcf_xl.findings import Finding
 from bcf_xl.spec.formulas import is_number
+from bcf_xl.spec import pointer as pointers
 from bcf_xl.spec.model import Template
 
 
@@ -38,13 +39,13 @@ def formula_findings(template: Template, document: Document,
     out: list[Finding] = []
     for pointer, present in document.formula_present.items():
         cell = document.sources[pointer]
-        field = template.field_at(pointer.replace("/@", "/"))
+        at = pointers.parse(pointer)
+        field = template.field_at(str(at.of_data_row()))
         cached = document.cached.get(pointer)
         where = dict(sheet=cell.sheet, cells=(cell.cell,), field_id=field.qid,
                      field_title=field.title)
         if not present:
-            unused_row = "/@" in pointer
-            if not unused_row or cached not in (None, ""):
+            if not at.unused_row or cached not in (None, ""):
                 out.append(findings.make("formula.overwritten", value=cached, **where))
             continue
         if cached is None or pointer not in computed:

@@ -17,6 +17,7 @@ from bcf_xl import findings
 from bcf_xl.check import schema_gate
 from bcf_xl.read.document import CellRef, Document
 from bcf_xl.findings import Finding
+from bcf_xl.spec import pointer as pointers
 from bcf_xl.spec.model import Field, Template
 from bcf_xl.spec.to_schema import date_in_range, to_schema
 
@@ -65,11 +66,11 @@ class _Mapper:
         return self.document.sources.get(pointer)
 
     def row_label(self, pointer: str) -> str:
-        parts = pointer.strip("/").split("/")
-        if len(parts) < 3:
+        where = pointers.parse(pointer)
+        if where is None or not where.in_table:
             return ""
-        for info in self.document.rows.get(f"{parts[0]}.{parts[1]}", ()):
-            if info.key == parts[2]:
+        for info in self.document.rows.get(where.table_qid, ()):
+            if info.key == where.row:
                 return info.label
         return ""
 
@@ -125,27 +126,26 @@ class _Mapper:
     def _missing_row(self, pointer: str) -> Iterator[Finding]:
         """A row the spec defines (a national condition, a metric) is gone: rows were deleted.
         A missing sheet or table is not reported here: the reader reported its name."""
-        parts = pointer.strip("/").split("/")
-        if len(parts) != 3:
+        where = pointers.parse(pointer)
+        if where is None or not where.in_table or where.column is not None:
             return
         try:
-            table = self.template.table(f"{parts[0]}.{parts[1]}")
+            table = self.template.table(where.table_qid)
         except KeyError:
             return
         anchor = self.document.anchors.get(table.qid)
         yield findings.make("structure.name_missing", sheet=anchor.sheet if anchor else None,
                             cells=(anchor.cell,) if anchor else (), field_id=table.qid,
-                            field_title=f"{table.title}: {parts[2]}", name=table.qid)
+                            field_title=f"{table.title}: {where.row}", name=table.qid)
 
     def _row_code(self, pointer: str) -> str | None:
-        parts = pointer.strip("/").split("/")
-        if len(parts) == 4:
-            return self.template.table(f"{parts[0]}.{parts[1]}").missing_code
+        where = pointers.parse(pointer)
+        if where is not None and where.column is not None:
+            return self.template.table(where.table_qid).missing_code
         return None
 
     def _too_few_rows(self, pointer: str) -> Iterator[Finding]:
-        parts = pointer.strip("/").split("/")
-        table = self.template.table(f"{parts[0]}.{parts[1]}")
+        table = self.template.table(pointers.parse(pointer).table_qid)
         anchor = self.document.anchors.get(table.qid)
         yield findings.make(table.empty_code or "schema.required",
                             sheet=anchor.sheet if anchor else None,

@@ -15,6 +15,7 @@ from bcf_xl.issue.form import absolute
 from bcf_xl.issue.layout import SheetLayout
 from bcf_xl.issue.styles import Styles
 from bcf_xl.spec import checklist
+from bcf_xl.spec import pointer as pointers
 from bcf_xl.spec.checklist import Item
 
 STATUS_NAME = "checklist.status"
@@ -23,17 +24,16 @@ SHEET_COL, DESC_COL, LINK_COL, CHECK_COL = 1, 2, 3, 4
 
 def _excel_ref(pointer: str, item: Item | None = None) -> str:
     """The defined-name reference of a checked cell: a field name or INDEX into a column."""
-    parts = pointer.strip("/").split("/")
-    if len(parts) == 2:
-        return ".".join(parts)
-    sheet_id, table_id, _, column_id = parts
+    where = pointers.parse(pointer)
+    if not where.in_table:
+        return where.qid
     index = item.row if item is not None and item.row is not None else 0
-    return f"INDEX({sheet_id}.{table_id}.{column_id},{index + 1})"
+    return f"INDEX({where.qid},{index + 1})"
 
 
 def checker_formula(item: Item) -> str:
     if item.min_rows is not None:
-        column = f"{item.pointer.strip('/').replace('/', '.')}.{item.field.id}"
+        column = pointers.parse(item.pointer).table_qid + f".{item.field.id}"
         return f'=IF(COUNTA({column})>={item.min_rows},"Yes","No")'
     filled = f"LEN(TRIM({_excel_ref(item.pointer, item)}))>0"
     if item.unless:
@@ -46,10 +46,10 @@ def checker_formula(item: Item) -> str:
 def _target(item: Item, layouts: dict[str, SheetLayout]) -> str:
     """The A1 address the item's hyperlink jumps to."""
     layout = layouts[item.sheet.id]
-    parts = item.pointer.strip("/").split("/")
-    if len(parts) == 2 and item.min_rows is None:
-        return layout.field_cell(parts[1])
-    return layout.table(parts[1]).cell(item.row or 0, item.field.id)
+    where = pointers.parse(item.pointer)
+    if not where.in_table and item.min_rows is None:
+        return layout.field_cell(where.name)
+    return layout.table(where.name).cell(item.row or 0, item.field.id)
 
 
 def write_checklist(wb: Workbook, ws: Worksheet, styles: Styles,

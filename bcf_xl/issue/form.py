@@ -17,6 +17,7 @@ from bcf_xl.issue.layout import (
 from bcf_xl.issue.styles import OP_FORMATS, Styles
 from bcf_xl.spec import formulas
 from bcf_xl.spec.formulas import Arg
+from bcf_xl.spec import pointer as pointers
 from bcf_xl.spec.model import FORMULA, INPUT, PREPOPULATED, Field, Template
 
 LONG_ROW_HEIGHT = 48
@@ -102,7 +103,7 @@ class FormWriter:
             row = place.rows[field.id]
             self.ws.write_string(row, LABEL_COL, field.title + (" *" if field.required else ""),
                                  self.styles.label())
-            pointer = f"/{sheet.id}/{field.id}"
+            pointer = pointers.field(sheet.id, field.id)
             self._cell(row, VALUE_COL, field, data.get(field.id), pointer,
                        _ExcelRefs(self.template, None, None))
             options = controls.with_help(controls.validation(field, self.template), field) \
@@ -131,7 +132,7 @@ class FormWriter:
             for column in table.columns:
                 role = PREPOPULATED if column.id in seed.prepopulated else column.role
                 shown = column if role == column.role else _as_prepopulated(column)
-                pointer = f"/{sheet.id}/{table.id}/{key}/{column.id}"
+                pointer = pointers.cell(table.qid, key, column.id)
                 self._cell(place.first_row + i, place.col(column.id), shown, values.get(column.id),
                            pointer, refs)
             if any(c.type == "longtext" for c in table.columns) and not table.open_rows:

@@ -12,6 +12,7 @@ from dataclasses import fields
 from typing import Any, Mapping
 
 from bcf_xl.reference import Hwb
+from bcf_xl.spec import pointer as pointers
 from bcf_xl.spec.model import PREPOPULATED, Field, Table, Template
 from bcf_xl.spec.rows import RowSeed, row_label
 
@@ -90,12 +91,12 @@ def prepopulated_values(template: Template, hwb: Hwb) -> dict[str, Any]:
     for sheet in template.form_sheets():
         for field in sheet.fields():
             if field.role == PREPOPULATED:
-                values[f"/{sheet.id}/{field.id}"] = source_value(field.source, hwb)
+                values[pointers.field(sheet.id, field.id)] = source_value(field.source, hwb)
         for table in sheet.tables():
             for i, seed in enumerate(table_rows(template, table, hwb)):
                 key = seed.key if seed.key is not None else str(i)
                 for column_id, value in seed.values.items():
-                    values[f"/{sheet.id}/{table.id}/{key}/{column_id}"] = value
+                    values[pointers.cell(table.qid, key, column_id)] = value
     return values
 
 

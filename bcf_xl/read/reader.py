@@ -25,6 +25,7 @@ from bcf_xl.findings import Finding
 from bcf_xl.spec.identity import META_SHEET, Identity
 from bcf_xl.read.package import Area, Package, formula_cells, parse_area, read_package
 from bcf_xl.spec.rows import row_label
+from bcf_xl.spec import pointer as pointers
 from bcf_xl.spec.model import FORMULA, INPUT, Field, Sheet, Table, Template
 
 PREPOPULATED_PREFIX = "prepopulated:"
@@ -133,7 +134,7 @@ class _Reader:
         if area is None:
             self.missing(field.title, field.qid)
             return
-        value = self._cell(f"/{sheet.id}/{field.id}", field, area.sheet, area.first_row,
+        value = self._cell(pointers.field(sheet.id, field.id), field, area.sheet, area.first_row,
                            area.first_col)
         if value is not BLANK:
             part[field.id] = value
@@ -173,12 +174,12 @@ class _Reader:
             line = grid[r] if r < len(grid) else ()
             if any(c < len(line) and _filled(line[c]) for c in inputs):
                 key = str(len(rows))
-                rows.append(self._row(f"/{sheet.id}/{table.id}/{key}", table, area, position))
+                rows.append(self._row(pointers.row(table.qid, key), table, area, position))
                 infos.append(RowInfo(key, f"row {position + 1}", position))
                 continue
             # An unused row is not data, but a constant typed over its formula is still news.
             for j, column in formulas:
-                self._cell(f"/{sheet.id}/{table.id}/@{position}/{column.id}", column, area.sheet,
+                self._cell(pointers.unused_cell(table.qid, position, column.id), column, area.sheet,
                            r, area.first_col + j)
         self.rows[table.qid] = tuple(infos)
         return rows
@@ -186,7 +187,7 @@ class _Reader:
     def _spec_rows(self, sheet: Sheet, table: Table, area: Area, ids: list[str]) -> dict[str, Any]:
         rows, infos = {}, []
         for position, row_id in enumerate(ids[: area.height]):
-            row = self._row(f"/{sheet.id}/{table.id}/{row_id}", table, area, position)
+            row = self._row(pointers.row(table.qid, row_id), table, area, position)
             rows[row_id] = row
             infos.append(RowInfo(row_id, row_label(table, position, row), position))
         self.rows[table.qid] = tuple(infos)
@@ -195,7 +196,7 @@ class _Reader:
     def _issued_rows(self, sheet: Sheet, table: Table, area: Area) -> list[dict[str, Any]]:
         rows, infos = [], []
         for position in range(area.height):
-            row = self._row(f"/{sheet.id}/{table.id}/{position}", table, area, position)
+            row = self._row(pointers.row(table.qid, str(position)), table, area, position)
             rows.append(row)
             infos.append(RowInfo(str(position), row_label(table, None, row), position))
         self.rows[table.qid] = tuple(infos)

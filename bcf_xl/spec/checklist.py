@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from bcf_xl.spec.rows import RowSeed
+from bcf_xl.spec import pointer as pointers
 from bcf_xl.spec.model import Field, Sheet, Table, Template
 
 COMPLETE = "Complete template"
@@ -36,9 +37,10 @@ def items(template: Template, rows: Callable[[Table], tuple[RowSeed, ...]]) -> I
             if field.required or field.required_unless:
                 unless = None
                 if field.required_unless:
-                    unless = (f"/{sheet.id}/{field.required_unless.other}",
+                    unless = (pointers.field(sheet.id, field.required_unless.other),
                               field.required_unless.equals)
-                yield Item(sheet, field.title, f"/{sheet.id}/{field.id}", field, None, unless)
+                yield Item(sheet, field.title, pointers.field(sheet.id, field.id), field, None,
+                           unless)
         for table in sheet.tables():
             yield from _table_items(sheet, table, rows(table))
 
@@ -48,17 +50,17 @@ def _table_items(sheet: Sheet, table: Table, seeds: tuple[RowSeed, ...]) -> Iter
     if table.open_rows:
         if table.min_rows and required:
             yield Item(sheet, f"{table.title}: at least {table.min_rows} row(s)",
-                       f"/{sheet.id}/{table.id}", required[0], None, None, table.min_rows)
+                       pointers.table(table.qid), required[0], None, None, table.min_rows)
         return
     for i, seed in enumerate(seeds):
         key = seed.key if seed.key is not None else str(i)
         for column in required:
             unless = None
             if column.required_unless:
-                unless = (f"/{sheet.id}/{table.id}/{key}/{column.required_unless.other}",
+                unless = (pointers.cell(table.qid, key, column.required_unless.other),
                           column.required_unless.equals)
             yield Item(sheet, f"{seed.label}: {column.title}",
-                       f"/{sheet.id}/{table.id}/{key}/{column.id}", column, i, unless)
+                       pointers.cell(table.qid, key, column.id), column, i, unless)
 
 
 def is_blank(value: Any) -> bool:

@@ -13,6 +13,7 @@ from typing import Any, Callable, Mapping
 
 from bcf_xl.spec.rows import RowSeed
 from bcf_xl.spec import checklist, formulas
+from bcf_xl.spec import pointer as pointers
 from bcf_xl.spec.formulas import Arg
 from bcf_xl.spec.model import FORMULA, Table, Template
 
@@ -32,7 +33,7 @@ def get(data: Mapping[str, Any], pointer: str) -> Any:
 
 def table_rows(data: Mapping[str, Any], table: Table) -> list[tuple[str, Mapping[str, Any]]]:
     """(key, row) pairs of a table in the document, in order."""
-    sheet_id, table_id = table.qid.split(".")
+    sheet_id, table_id, _ = pointers.split_qid(table.qid)
     rows = (data.get(sheet_id) or {}).get(table_id)
     if isinstance(rows, dict):
         return [(k, v or {}) for k, v in rows.items()]
@@ -66,8 +67,7 @@ class Computation:
         return dict(self.results)
 
     def field(self, qid: str) -> Any:
-        sheet_id, field_id = qid.split(".")
-        pointer = f"/{sheet_id}/{field_id}"
+        pointer = pointers.of_qid(qid)
         if pointer not in self.results:
             field = self.template.field(qid)
             if field.role != FORMULA:
@@ -80,23 +80,22 @@ class Computation:
         if table.qid not in self._rows:
             computed = []
             attrs = [seed.attrs for seed in self.seeds(table)]
-            sheet_id, table_id = table.qid.split(".")
             for index, (key, row) in enumerate(table_rows(self.data, table)):
                 full = dict(row)
                 scope = _Scope(self, full, attrs[index] if index < len(attrs) else {})
                 for column in table.columns:
                     if column.role == FORMULA:
                         full[column.id] = self._evaluate(column.formula, scope)
-                        self.results[f"/{sheet_id}/{table_id}/{key}/{column.id}"] = full[column.id]
+                        self.results[pointers.cell(table.qid, key, column.id)] = full[column.id]
                 computed.append((key, full))
             self._rows[table.qid] = computed
         return self._rows[table.qid]
 
     def name(self, qid: str) -> Any:
         """A field's value, or a column's values as a list."""
-        if qid.count(".") == 2:
-            table = self.template.table(qid.rsplit(".", 1)[0])
-            column_id = qid.rsplit(".", 1)[1]
+        if pointers.column_qid(qid):
+            table_qid, column_id = pointers.table_of_column(qid)
+            table = self.template.table(table_qid)
             return [row.get(column_id) for _, row in self.rows(table)]
         return self.field(qid)
 

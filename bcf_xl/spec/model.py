@@ -15,6 +15,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
+from bcf_xl.spec import pointer as pointers
 from bcf_xl.spec.formulas import Formula
 
 INPUT = "input"
@@ -174,15 +175,10 @@ class Template:
 
     def field_at(self, pointer: str) -> Field | None:
         """The field or column a document pointer (/sheet/field, /sheet/table/row/col) names."""
-        parts = pointer.strip("/").split("/")
-        try:
-            if len(parts) == 2:
-                return self.field(".".join(parts))
-            if len(parts) == 4:
-                return self.field(f"{parts[0]}.{parts[1]}.{parts[3]}")
-        except KeyError:
+        parsed = pointers.parse(pointer)
+        if parsed is None or (parsed.in_table and parsed.column is None):
             return None
-        return None
+        return self._fields.get(parsed.qid)
 
     def field(self, qid: str) -> Field:
         """A field or a table column by its qualified id."""

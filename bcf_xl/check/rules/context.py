@@ -15,6 +15,7 @@ from bcf_xl.spec.compute import get
 from bcf_xl.read.document import Document, RowInfo
 from bcf_xl.findings import Finding
 from bcf_xl.reference import Hwb
+from bcf_xl.spec import pointer as pointers
 from bcf_xl.spec.model import Template
 
 
@@ -48,9 +49,8 @@ class RuleContext:
         return get(self.document.data, pointer)
 
     def rows(self, table_qid: str) -> Iterator[Row]:
-        sheet_id, table_id = table_qid.split(".")
         for info in self.document.rows.get(table_qid, ()):
-            pointer = f"/{sheet_id}/{table_id}/{info.key}"
+            pointer = pointers.row(table_qid, info.key)
             values = dict(get(self.document.data, pointer) or {})
             for column in self.template.table(table_qid).columns:
                 if f"{pointer}/{column.id}" in self.computed:
