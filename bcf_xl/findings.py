@@ -253,7 +253,14 @@ def make(
     info = CATALOGUE[code]
     if field_title is not None:
         params.setdefault("field", field_title)
-    message = info.message.format(**params)
+    try:
+        message = info.message.format(**params)
+    except (KeyError, IndexError, ValueError) as exc:
+        # A message that cannot be filled is a bug in the tool, reported on this one finding
+        # (with its place) rather than lost, and never at the cost of the other findings.
+        return make("internal.check_failed", sheet=sheet, cells=cells, field_id=field_id,
+                    field_title=field_title, check=code,
+                    detail=f"its message needs {exc} and none was given")
     message = message[:1].upper() + message[1:]  # a row label may open the sentence
     return Finding(
         code=code,

@@ -23,7 +23,7 @@ from bcf_xl.read.intake import Limits, inspect
 from bcf_xl.spec.rows import RowSeed
 from bcf_xl.read.reader import read_document
 from bcf_xl.reference import Hwb, Reference
-from bcf_xl.check.rules import RULES
+from bcf_xl.check.rules import bind
 from bcf_xl.check.rules.context import RuleContext
 from bcf_xl.check.schema import schema_findings
 from bcf_xl.spec.load import known_templates
@@ -40,6 +40,9 @@ class Result:
     identity: Identity | None = None
     document: Document | None = field(default=None, compare=False)
     computed: dict[str, Any] = field(default_factory=dict, compare=False)
+    # Each of the version's checks with its verdict ("Yes" passes), as the workbook's own
+    # Checklist should show it.
+    checks: dict[str, str] = field(default_factory=dict, compare=False)
     seconds: float = field(default=0.0, compare=False)
 
     @property
@@ -127,10 +130,10 @@ def _validate(path: Path, reference: Reference | None, expected_hwb: str | None,
         return Result(str(path), UNREADABLE, (finding,), identity,
                       seconds=time.perf_counter() - started)
     hwb = _board(reference, identity.hwb_code)
-    result_findings, computed = _layers(template, document, identity, hwb, expected_hwb)
+    result_findings, computed, checks = _layers(template, document, identity, hwb, expected_hwb)
     merged = sorted(findings.merge(read_findings + result_findings), key=_order(template))
     status = INVALID if findings.has_errors(merged) else VALID
-    return Result(str(path), status, tuple(merged), identity, document, computed,
+    return Result(str(path), status, tuple(merged), identity, document, computed, checks,
                   time.perf_counter() - started)
 
 
@@ -155,22 +158,28 @@ def _board(reference: Reference | None, code: str) -> Hwb | None:
 
 
 def _layers(template: Template, document: Document, identity: Identity, hwb: Hwb | None,
-            expected_hwb: str | None) -> tuple[list[Finding], dict[str, Any]]:
-    computation = Computation(template, document.data, _seeds_from_document(template, document))
+            expected_hwb: str | None) -> tuple[list[Finding], dict[str, Any], dict[str, str]]:
+    # What the template was issued with: the checks compare with it (ISSUED), not with what
+    # a locked cell holds now. Unknown (no record, no reference row) is an empty mapping.
+    issued = issued_values(template, document, hwb)
+    computation = Computation(template, document.data, _seeds_from_document(template, document),
+                              issued or {})
     computed: dict[str, Any] = {}
+
+    checks: dict[str, str] = {}
 
     def recalculate() -> tuple[Finding, ...]:
         computed.update(computation.all())
+        checks.update((c.id, verdict) for c, verdict in computation.check_verdicts())
         return ()
 
     out = _guarded("recalculation", recalculate)
     out += _guarded("identity", lambda: hwb_findings(template, document, identity, expected_hwb))
-    out += _guarded("pre-populated values", lambda: prepopulated_findings(
-        template, document, issued_values(template, document, hwb)))
+    out += _guarded("pre-populated values",
+                    lambda: prepopulated_findings(template, document, issued))
     out += _guarded("schema", lambda: schema_findings(template, document))
     out += _guarded("formulas", lambda: formula_findings(template, document, computed))
-    ctx = RuleContext(template, document, computed, hwb)
-    for rule in RULES:
-        out += _guarded(rule.__module__.rsplit(".", 1)[-1].replace("_", " "),
-                        lambda rule=rule: rule(ctx))
-    return out, computed
+    for bound in bind(template):
+        ctx = RuleContext(template, document, computation, hwb, bound.rule, bound.declared)
+        out += _guarded(bound.rule.name.replace("_", " "), lambda ctx=ctx: ctx.rule.check(ctx))
+    return out, computed, checks

@@ -16,7 +16,7 @@ from bcf_xl.samples.example import example_document
 from bcf_xl.samples.fill import fill_workbook
 from bcf_xl.findings import CATALOGUE
 from bcf_xl.read.package import parse_area
-from bcf_xl.check.rules import MODULES
+from bcf_xl.check.rules import REGISTRY
 from bcf_xl.validate import validate_file
 
 BOARD = "E08000035"  # Leeds: three CCGs
@@ -88,7 +88,7 @@ CASES = [
     ("high risk unmitigated", _pop("risks/register/0/mitigation"), "risk.high_without_mitigation", "risks.register.mitigation", 0),
     ("no performance risk", lambda d: [r.update(category="Operational") for r in d["risks"]["register"] if r["category"] == "Performance"], "risk.no_performance_risk", "risks.register", 0),
 ]
-RULE_CODES = sorted({c for m in MODULES for c in m.CODES} | {case[2] for case in CASES})
+RULE_CODES = sorted({c for r in REGISTRY.values() for c in r.codes} | {case[2] for case in CASES})
 
 
 @pytest.fixture(scope="module")
@@ -131,16 +131,16 @@ def test_valid_example_does_not_trigger(code, valid_findings):
 
 
 def test_every_rule_module_is_registered_and_catalogued():
-    """Every module in bcf_xl/check/rules/ with a check() is in the registry, and every code a rule
-    may emit is in the catalogue."""
-    found = set()
+    """Every module in bcf_xl/check/rules/ that defines a RULE is in the registry under its
+    module's name, and every code a rule may emit is in the catalogue."""
+    found = {}
     for info in pkgutil.iter_modules(rules_pkg.__path__):
         module = importlib.import_module(f"bcf_xl.check.rules.{info.name}")
-        if hasattr(module, "check"):
-            found.add(module)
-    assert found == set(MODULES)
-    for module in MODULES:
-        assert module.CODES and set(module.CODES) <= set(CATALOGUE), module.__name__
+        if hasattr(module, "RULE"):
+            found[info.name] = module.RULE
+    assert found == REGISTRY
+    for rule in REGISTRY.values():
+        assert rule.codes and set(rule.codes) <= set(CATALOGUE), rule.name
 
 
 def test_every_rule_code_of_the_requirement_has_a_case():
@@ -148,3 +148,29 @@ def test_every_rule_code_of_the_requirement_has_a_case():
     requirement = {c for c in CATALOGUE if c.split(".")[0] in ("cover", "nc", "finance",
                                                                "metrics", "risk")}
     assert requirement <= {case[2] for case in CASES}
+
+
+@pytest.mark.parametrize("minimum_name,planned_name", [
+    ("funding.contributions.minimum_1415", "funding.contributions.planned_1415"),
+    ("funding.dfg_allocation_1516", "funding.dfg_included_1516"),
+])
+def test_a_minimum_edited_after_unprotecting_is_not_used(minimum_name, planned_name, names,
+                                                         filled_example, reference, tmp_path):
+    """A locked minimum lowered after unprotecting the sheet (and the amount lowered with it)
+    is compared with the value the template was issued with: the shortfall is reported on
+    the amount, and the edited cell as a changed pre-populated value."""
+    wb = openpyxl.load_workbook(filled_example(BOARD))
+    minimum, planned = names[minimum_name], names[planned_name]
+    row = 1 if minimum.height > 1 else 0
+    wb[minimum.sheet].cell(minimum.first_row + row + 1, minimum.first_col + 1).value = 1
+    wb[planned.sheet].cell(planned.first_row + row + 1, planned.first_col + 1).value = 2
+    path = tmp_path / "edited.xlsx"
+    wb.save(path)
+    found = {(f.code, f.sheet, f.cell) for f in validate_file(path, reference=reference).findings}
+    from openpyxl.utils import get_column_letter
+
+    def a1(area) -> str:
+        return f"{get_column_letter(area.first_col + 1)}{area.first_row + row + 1}"
+    shortfall = "finance.below_minimum" if "contributions" in minimum_name else "finance.dfg_missing"
+    assert (shortfall, planned.sheet, a1(planned)) in found
+    assert ("identity.prepopulated_changed", minimum.sheet, a1(minimum)) in found

@@ -1,22 +1,29 @@
-"""The live checklist: one checker formula per required input, per-sheet flags and a title.
+"""The live checklist: a checker formula per required input and per check of the version,
+per-sheet flags and a title.
 
 Checkers refer to cells through the defined names (INDEX into a column for table rows), so they
-keep pointing at the right cells after a user inserts rows.
+keep pointing at the right cells after a user inserts rows. The checks' formulas come from the
+same conditions the validator evaluates (issue/checks.py, spec/conditions.py).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any, Mapping
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from bcf_xl.issue.checks import check_formula, check_sheet, check_target
 from bcf_xl.issue.form import absolute
 from bcf_xl.issue.layout import SheetLayout
 from bcf_xl.issue.styles import Styles
 from bcf_xl.spec import checklist
 from bcf_xl.spec import pointer as pointers
 from bcf_xl.spec.checklist import Item
+from bcf_xl.spec.model import Check, Sheet, Template
+from bcf_xl.spec.rows import RowSeed
 
 STATUS_NAME = "checklist.status"
 SHEET_COL, DESC_COL, LINK_COL, CHECK_COL = 1, 2, 3, 4
@@ -52,8 +59,42 @@ def _target(item: Item, layouts: dict[str, SheetLayout]) -> str:
     return layout.table(where.name).cell(item.row or 0, item.field.id)
 
 
-def write_checklist(wb: Workbook, ws: Worksheet, styles: Styles,
-                    answers: list[tuple[Item, str]], layouts: dict[str, SheetLayout]) -> None:
+@dataclass(frozen=True)
+class Line:
+    """One row of the checklist: a required cell, or one of the version's checks."""
+
+    sheet: Sheet
+    description: str
+    target: str  # A1 on the sheet, for the link
+    formula: str
+    answer: str  # the cached result
+    is_check: bool = False
+
+
+def _lines(template: Template, answers: list[tuple[Item, str]],
+           verdicts: list[tuple[Check, str]], layouts: dict[str, SheetLayout],
+           seeds: Mapping[str, tuple[RowSeed, ...]], issued: Mapping[str, Any]) -> list[Line]:
+    lines = [Line(item.sheet, item.description, _target(item, layouts), checker_formula(item),
+                  answer) for item, answer in answers]
+    for check, verdict in verdicts:
+        sheet = template.sheet(check_sheet(template, check))
+        qid, column = check_target(check)
+        layout = layouts[sheet.id]
+        where = pointers.split_qid(qid)
+        a1 = (layout.table(where[1]).cell(0, column) if column else layout.field_cell(where[1]))
+        lines.append(Line(sheet, check.title, a1,
+                          check_formula(template, check, seeds, issued), verdict, True))
+    order = {s.id: i for i, s in enumerate(template.sheets)}
+    return sorted(lines, key=lambda line: (order[line.sheet.id], line.is_check))
+
+
+def write_checklist(wb: Workbook, ws: Worksheet, styles: Styles, template: Template, *,
+                    answers: list[tuple[Item, str]], verdicts: list[tuple[Check, str]],
+                    layouts: dict[str, SheetLayout], seeds: Mapping[str, tuple[RowSeed, ...]],
+                    issued: Mapping[str, Any]) -> None:
+    """The Checklist sheet: per sheet, every required cell and every check of the version,
+    each with a link and a live Yes/No; "Complete template" only when all read Yes."""
+    lines = _lines(template, answers, verdicts, layouts, seeds, issued)
     ws.set_column(0, 0, 2)
     ws.set_column(SHEET_COL, SHEET_COL, 22)
     ws.set_column(DESC_COL, DESC_COL, 70)
@@ -61,37 +102,39 @@ def write_checklist(wb: Workbook, ws: Worksheet, styles: Styles,
     ws.set_column(CHECK_COL, CHECK_COL, 12)
     ws.write(0, SHEET_COL, "Checklist", styles.title())
     ws.write(1, SHEET_COL, "Template status:", styles.text(bold=True))
-    sheets = list(dict.fromkeys(item.sheet for item, _ in answers))
+    sheets = list(dict.fromkeys(line.sheet for line in lines))
     first_item_row = 5 + len(sheets) + 2
-    last_item_row = first_item_row + len(answers) + len(sheets) * 2 - 1
+    last_item_row = first_item_row + len(lines) + len(sheets) * 2 - 1
     status_range = (f"{xl_rowcol_to_cell(first_item_row, CHECK_COL, True, True)}:"
                     f"{xl_rowcol_to_cell(last_item_row, CHECK_COL, True, True)}")
-    status = checklist.status([a for _, a in answers])
+    status = checklist.status([line.answer for line in lines])
     ws.write_formula(1, DESC_COL, f'=IF(COUNTIF({status_range},"No")=0,"{checklist.COMPLETE}",'
                      f'"{checklist.INCOMPLETE}")', styles.text(bold=True), status)
     wb.define_name(STATUS_NAME, absolute(ws.get_name(), xl_rowcol_to_cell(1, DESC_COL)))
-    ws.write(2, SHEET_COL, "Every checker must read Yes before the template is sent. Click a cell "
+    ws.write(2, SHEET_COL, "Every line must read Yes before the template is sent: each required "
+             "cell filled in, and each check of the figures and answers passed. Click a cell "
              "reference to go to the cell.", styles.help())
     ws.write(4, SHEET_COL, "Sheet", styles.header())
     ws.write(4, DESC_COL, "Sheet complete", styles.header())
     row = first_item_row
     summary_row = 5
     for sheet in sheets:
-        mine = [(i, a) for i, a in answers if i.sheet is sheet]
+        mine = [line for line in lines if line.sheet is sheet]
         ws.merge_range(row, SHEET_COL, row, CHECK_COL, sheet.title, styles.block_title())
-        ws.write_row(row + 1, SHEET_COL, ["Sheet", "What to complete", "Cell", "Done?"],
-                     styles.header())
+        ws.write_row(row + 1, SHEET_COL, ["Sheet", "What to complete or check", "Cell",
+                                          "Done?"], styles.header())
         start = row + 2
-        for k, (item, answer) in enumerate(mine):
+        for k, line in enumerate(mine):
             r = start + k
             ws.write_string(r, SHEET_COL, sheet.title, styles.text())
-            ws.write_string(r, DESC_COL, item.description, styles.text())
-            a1 = _target(item, layouts)
-            ws.write_url(r, LINK_COL, f"internal:'{sheet.title}'!{a1}", styles.link(), a1)
-            ws.write_formula(r, CHECK_COL, checker_formula(item), styles.text(bold=True), answer)
+            ws.write_string(r, DESC_COL, ("Check: " if line.is_check else "") + line.description,
+                            styles.text())
+            ws.write_url(r, LINK_COL, f"internal:'{sheet.title}'!{line.target}", styles.link(),
+                         line.target)
+            ws.write_formula(r, CHECK_COL, line.formula, styles.text(bold=True), line.answer)
         end = start + len(mine) - 1
         flag_range = f"{xl_rowcol_to_cell(start, CHECK_COL, True, True)}:{xl_rowcol_to_cell(end, CHECK_COL, True, True)}"
-        done = "Yes" if all(a == "Yes" for _, a in mine) else "No"
+        done = "Yes" if all(line.answer == "Yes" for line in mine) else "No"
         ws.write_string(summary_row, SHEET_COL, sheet.title, styles.text())
         ws.write_formula(summary_row, DESC_COL, f'=IF(COUNTIF({flag_range},"No")=0,"Yes","No")',
                          styles.text(bold=True), done)

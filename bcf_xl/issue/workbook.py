@@ -95,8 +95,10 @@ def _write(template: Template, hwb: Hwb, path: Path, issued: dt.date) -> None:
         layouts[sheet.id] = layout_sheet(sheet, seeds)
         FormWriter(wb, add(sheet.title), template, styles, results).write(
             layouts[sheet.id], hwb.name, data[sheet.id])
-    write_checklist(wb, add(CHECKLIST_SHEET), styles,
-                    computation.checklist_answers(), layouts)
+    write_checklist(wb, add(CHECKLIST_SHEET), styles, template,
+                    answers=computation.checklist_answers(),
+                    verdicts=computation.check_verdicts(), layouts=layouts, seeds=seeds,
+                    issued=prepopulated)
     write_guidance(guidance, template, styles, hwb.name, issued.strftime("%d %B %Y"))
     write_lists(wb, add(LISTS_SHEET), template)
     write_meta(wb, add(META_SHEET), identity, prepopulated)

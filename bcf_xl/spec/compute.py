@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping
 
 from bcf_xl.spec.rows import RowSeed
-from bcf_xl.spec import checklist, formulas
+from bcf_xl.spec import checklist, checks, formulas
 from bcf_xl.spec import pointer as pointers
 from bcf_xl.spec.formulas import Arg
-from bcf_xl.spec.model import FORMULA, Table, Template
+from bcf_xl.spec.model import FORMULA, Check, Table, Template
 
 
 def get(data: Mapping[str, Any], pointer: str) -> Any:
@@ -48,10 +48,14 @@ class Computation:
     """Formula results for one document, keyed by JSON pointer, computed on demand."""
 
     def __init__(self, template: Template, data: Mapping[str, Any],
-                 seeds: Callable[[Table], tuple[RowSeed, ...]]):
+                 seeds: Callable[[Table], tuple[RowSeed, ...]],
+                 issued: Mapping[str, Any] | None = None):
+        """``issued``: the values the template was issued with, by pointer (the checks'
+        ISSUED); None when ``data`` is itself what was issued (a blank template)."""
         self.template = template
         self.data = data
         self.seeds = seeds
+        self.issued = issued
         self.results: dict[str, Any] = {}
         self._rows: dict[str, list[tuple[str, dict[str, Any]]]] = {}
 
@@ -105,11 +109,20 @@ class Computation:
         return [(item, checklist.answer(item, lookup))
                 for item in checklist.items(self.template, self.seeds)]
 
+    def issued_value(self, pointer: str) -> Any:
+        return get(self.data, pointer) if self.issued is None else self.issued.get(pointer)
+
+    def check_verdicts(self) -> list[tuple[Check, str]]:
+        """Each of the version's checks with the verdict its Checklist cell shows."""
+        return [(check, checks.verdict(self.template, self, check))
+                for check in self.template.checks]
+
     def _evaluate(self, formula: formulas.Formula, scope: "_Scope") -> Any:
         if formula.op == "BAND":
             return formulas.band_value(scope.value(formula.args[0]), bands(self.template))
         if formula.op == "CHECKLIST":
-            return checklist.status([a for _, a in self.checklist_answers()])
+            return checklist.status([a for _, a in self.checklist_answers()]
+                                    + [v for _, v in self.check_verdicts()])
         return formula.evaluate(scope)
 
 

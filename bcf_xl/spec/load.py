@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping
 
 import yaml
 
-from bcf_xl.findings import CATALOGUE
+from bcf_xl.findings import CATALOGUE, placeholders
 from bcf_xl.spec import formulas
+from bcf_xl.spec.checks_load import load_checks
 from bcf_xl.spec.model import (
     FORMULA, INPUT, PREPOPULATED, ROLES, TYPES, Field, FieldsBlock, RequiredUnless, Rows, Sheet,
-    SpecRow, Table, Template,
+    SpecRow, Table, Template, Year,
 )
 
 # Specs and their published schemas ship inside the package, so an installed bcf-xl has them.
@@ -27,7 +29,9 @@ SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
 REFERENCE_ROW_SOURCES = ("ccgs", "contributors")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _TOP_KEYS = {"id", "version", "title", "issued_under", "deadline", "submit_to", "changes",
-             "parameters", "style", "lists", "row_sets", "sheets"}
+             "parameters", "style", "lists", "row_sets", "sheets", "years", "rules", "checks"}
+# What the schema layer can put into the message of a field's missing_code (check/schema.py).
+SCHEMA_PLACEHOLDERS = frozenset({"field", "row", "problem"})
 _FIELD_KEYS = {"id", "title", "type", "role", "required", "required_unless", "missing_code",
                "list", "source", "formula", "help", "min", "max", "width"}
 
@@ -77,6 +81,8 @@ def load_template(path: Path) -> Template:
     template = _template(data, check)
     if not check.problems:
         _cross_check(template, check)
+    if not check.problems:
+        template = replace(template, checks=load_checks(template, data.get("checks") or [], check))
     if check.problems:
         raise SpecError(str(path), check.problems)
     return template
@@ -112,8 +118,33 @@ def _template(data: Mapping[str, Any], check: _Checker) -> Template:
         submit_to=check.text(data, "submit_to", "template"),
         changes=tuple(str(c) for c in data.get("changes") or ()),
         parameters=dict(data.get("parameters") or {}), style=dict(data.get("style") or {}),
-        lists=lists, row_sets=row_sets, sheets=sheets,
+        lists=lists, row_sets=row_sets, sheets=sheets, years=_years(data.get("years"), check),
+        rules=_rule_names(data.get("rules"), check),
     )
+
+
+def _years(data: Any, check: _Checker) -> tuple[Year, ...]:
+    if not isinstance(data, list) or not data:
+        check.fail("years", "must list the plan's years as {id: '1415', title: 2014/15}")
+        return ()
+    years = []
+    for i, item in enumerate(data):
+        if not isinstance(item, dict) or not re.fullmatch(r"\d{4}", str(item.get("id", ""))):
+            check.fail(f"years[{i}]", "needs an id of four digits (1415) and a title")
+            continue
+        years.append(Year(str(item["id"]), check.text(item, "title", f"years[{i}]")))
+    return tuple(years)
+
+
+def _rule_names(data: Any, check: _Checker) -> tuple[str, ...]:
+    if data is None:
+        return ()
+    if not isinstance(data, list) or not all(isinstance(r, str) and _ID.match(r) for r in data):
+        check.fail("rules", "must list rule names (the modules of bcf_xl/check/rules)")
+        return ()
+    if len(set(data)) != len(data):
+        check.fail("rules", "names a rule twice")
+    return tuple(data)
 
 
 def _lists(data: Mapping[str, Any], check: _Checker) -> dict[str, tuple[str, ...]]:
@@ -232,8 +263,8 @@ def _cross_check(template: Template, check: _Checker) -> None:
         qids.add(field.qid)
         if field.type == "choice" and field.list not in template.lists:
             check.fail(field.qid, f"uses the list {field.list!r}, which is not defined")
-        if field.missing_code and field.missing_code not in CATALOGUE:
-            check.fail(field.qid, f"missing_code {field.missing_code!r} is not in the catalogue")
+        if field.missing_code:
+            _check_code(field.qid, "missing_code", field.missing_code, check)
         if field.type == "score" and (field.min is None or field.max is None):
             check.fail(field.qid, "a score needs min and max")
     for sheet in template.form_sheets():
@@ -243,12 +274,26 @@ def _cross_check(template: Template, check: _Checker) -> None:
             if source and source not in template.row_sets and source not in REFERENCE_ROW_SOURCES:
                 check.fail(table.qid, f"rows come from {source!r}, which is neither a row set "
                            f"nor one of {', '.join(REFERENCE_ROW_SOURCES)}")
-            for code in (table.missing_code, table.empty_code):
-                if code and code not in CATALOGUE:
-                    check.fail(table.qid, f"{code!r} is not in the finding catalogue")
+            for key, code in (("missing_code", table.missing_code),
+                              ("empty_code", table.empty_code)):
+                if code:
+                    _check_code(table.qid, key, code, check)
     for _, table, field in template.all_fields():
         if field.formula:
             _check_formula(template, table, field, qids, check)
+
+
+def _check_code(where: str, key: str, code: str, check: _Checker) -> None:
+    """A code the schema layer reports for a blank must exist, and its message may only need
+    what that layer knows (the field, the row, the problem); otherwise every blank would turn
+    into a failure of the whole layer."""
+    if code not in CATALOGUE:
+        check.fail(where, f"{key} {code!r} is not in the catalogue")
+        return
+    unfilled = placeholders(code) - SCHEMA_PLACEHOLDERS
+    if unfilled:
+        check.fail(where, f"{key} {code!r} needs {', '.join(sorted(unfilled))} in its message, "
+                   "which a blank cell cannot give")
 
 
 def _check_formula(template: Template, table: Table | None, field: Field, qids: set[str],

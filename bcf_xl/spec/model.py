@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
 from bcf_xl.spec import pointer as pointers
+from bcf_xl.spec.conditions import Node
 from bcf_xl.spec.formulas import Formula
 
 INPUT = "input"
@@ -131,6 +132,38 @@ class SpecRow:
     prepopulate: Mapping[str, str]  # column id -> source, overriding the column's role
 
 
+@dataclass(frozen=True)
+class Year:
+    """A financial year of the plan, as a version names it: ``1415`` in ids, ``2014/15`` in words."""
+
+    id: str
+    title: str
+
+
+ROW_SHAPES = ("fails_on_row", "needs_row")
+SHAPES = ("fails",) + ROW_SHAPES
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check of the version, as the workbook shows it and the validator makes it
+    (conditions.py). A check written ``per: year`` in the spec is one Check per year."""
+
+    id: str  # unique in the version (with the year appended for per-year checks)
+    code: str  # the finding reported when it fails
+    title: str  # what the Checklist sheet says is checked
+    shape: str  # one of SHAPES
+    condition: Node
+    text: str  # the condition as written (years filled in)
+    table: str | None = None  # the table a row shape runs over
+    when_empty: bool = True  # needs_row: does a table with no rows pass?
+    year: Year | None = None
+
+    @property
+    def on_rows(self) -> bool:
+        return self.shape in ROW_SHAPES
+
+
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: one object per loaded spec
 class Template:
     id: str
@@ -145,6 +178,9 @@ class Template:
     lists: Mapping[str, tuple[str, ...]]
     row_sets: Mapping[str, tuple[SpecRow, ...]]
     sheets: tuple[Sheet, ...]
+    years: tuple[Year, ...] = ()
+    rules: tuple[str, ...] = ()  # the business rules of this version, by name (check/rules/)
+    checks: tuple[Check, ...] = ()
 
     @property
     def key(self) -> str:
@@ -197,6 +233,12 @@ class Template:
                 else:
                     for field in block.fields:
                         yield sheet, None, field
+
+    def check(self, check_id: str) -> Check:
+        for check in self.checks:
+            if check.id == check_id:
+                return check
+        raise KeyError(f"no check {check_id!r} in {self.key}")
 
     def param(self, path: str) -> Any:
         """A parameter by dotted path; list items are found by their ``id``."""

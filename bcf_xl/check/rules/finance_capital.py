@@ -1,23 +1,28 @@
 """The capital grants paid to councils (Disabled Facilities Grant, social care capital grant)
-are included in the pool in full."""
+are included in the pool in full: at least the allocation the template was issued with."""
 
 from __future__ import annotations
 
 from typing import Iterator
 
-from bcf_xl.findings import Finding
-from bcf_xl.check.rules._util import number, pounds
+from bcf_xl.check.rules._util import pounds
+from bcf_xl.check.rules.base import rule
 from bcf_xl.check.rules.context import RuleContext
+from bcf_xl.findings import Finding
+from bcf_xl.spec import pointer as pointers
 
-CODES = ("finance.dfg_missing",)
-GRANTS = (("dfg", "The Disabled Facilities Grant"), ("sccg", "The social care capital grant"))
+GRANTS = (("dfg_in_full", "funding.dfg", "The Disabled Facilities Grant"),
+          ("sccg_in_full", "funding.sccg", "The social care capital grant"))
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
-    for key, grant in GRANTS:
-        included = number(ctx.get(f"/funding/{key}_included_1516"))
-        allocation = number(ctx.get(f"/funding/{key}_allocation_1516"))
-        if included is not None and allocation is not None and included < allocation:
-            yield ctx.finding("finance.dfg_missing", [f"/funding/{key}_included_1516"],
-                              value=included, grant=grant, included=pounds(included),
-                              allocation=pounds(allocation))
+    for check_id, prefix, grant in GRANTS:
+        for failure in ctx.failures(check_id):
+            included = ctx.value(f"{prefix}_included_1516")
+            allocation = ctx.issued(pointers.of_qid(f"{prefix}_allocation_1516"))
+            yield ctx.finding("finance.dfg_missing", failure.at, value=included, grant=grant,
+                              included=pounds(included), allocation=pounds(allocation))
+
+
+RULE = rule(__name__, check, checks=("dfg_in_full", "sccg_in_full"),
+            codes={"finance.dfg_missing": ("grant", "included", "allocation")})

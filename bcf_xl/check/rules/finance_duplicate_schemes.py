@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from bcf_xl.findings import Finding
+from bcf_xl.check.rules.base import rule
 from bcf_xl.check.rules.context import RuleContext
-
-CODES = ("finance.duplicate_scheme",)
+from bcf_xl.findings import Finding
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
@@ -20,3 +19,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         if len(rows) > 1:
             yield ctx.finding("finance.duplicate_scheme", [r.at("name") for r in rows],
                               value=rows[0].get("name"), name=rows[0].get("name"))
+
+
+RULE = rule(__name__, check, reads=("schemes.rows.name",),
+            codes={"finance.duplicate_scheme": ("name",)})

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from bcf_xl.findings import Finding
+from bcf_xl.check.rules.base import rule
 from bcf_xl.check.rules.context import RuleContext
-
-CODES = ("finance.joint_split_invalid",)
+from bcf_xl.findings import Finding
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
-    cells = [row.at("nhs_share") for row in ctx.rows("schemes.rows")
-             if row.get("commissioner") == "Joint" and row.get("nhs_share") in (None, "")]
+    cells = [failure.row.at("nhs_share") for failure in ctx.failures("joint_schemes_have_nhs_share")]
     if cells:
         yield ctx.finding("finance.joint_split_invalid", cells)
+
+
+RULE = rule(__name__, check, checks=("joint_schemes_have_nhs_share",),
+            codes={"finance.joint_split_invalid": ()})

@@ -5,22 +5,25 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from bcf_xl.findings import Finding
 from bcf_xl.check.rules._util import number
+from bcf_xl.check.rules.base import rule
 from bcf_xl.check.rules.context import RuleContext
+from bcf_xl.findings import Finding
+from bcf_xl.spec import pointer as pointers
 
-CODES = ("metrics.no_improvement",)
+LOWER, HIGHER = "Lower is better", "Higher is better"
 PLANS = (("plan_1415", "2014/15"), ("plan_1516", "2015/16"))
+NAMED = (("experience", "experience_measure"), ("local", "local_name"))
 
 
 def _better(plan: float, baseline: float, direction: str) -> bool:
-    return plan < baseline if direction == "Lower is better" else plan > baseline
+    return plan < baseline if direction == LOWER else plan > baseline
 
 
 def _compare(ctx: RuleContext, metric: str, direction: object, baseline: object,
              plans: list[tuple[str, str, object]]) -> Iterator[Finding]:
     base = number(baseline)
-    if base is None or direction not in ("Lower is better", "Higher is better"):
+    if base is None or direction not in (LOWER, HIGHER):
         return
     for pointer, year, value in plans:
         plan = number(value)
@@ -35,8 +38,22 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         plans = [(row.at(f"{p}_rate"), year, row.get(f"{p}_rate")) for p, year in PLANS]
         yield from _compare(ctx, str(row.get("metric") or row.info.label), row.get("direction"),
                             row.get("baseline_rate"), plans)
-    for key, name in (("experience", "experience_measure"), ("local", "local_name")):
-        plans = [(f"/metrics/{key}_{p}", year, ctx.get(f"/metrics/{key}_{p}")) for p, year in PLANS]
-        yield from _compare(ctx, str(ctx.get(f"/metrics/{name}") or key),
-                            ctx.get(f"/metrics/{key}_direction"), ctx.get(f"/metrics/{key}_baseline"),
-                            plans)
+    for key, name in NAMED:
+        plans = [(pointers.of_qid(f"metrics.{key}_{p}"), year, ctx.value(f"metrics.{key}_{p}"))
+                 for p, year in PLANS]
+        yield from _compare(ctx, str(ctx.value(f"metrics.{name}") or key),
+                            ctx.value(f"metrics.{key}_direction"),
+                            ctx.value(f"metrics.{key}_baseline"), plans)
+
+
+RULE = rule(
+    __name__, check,
+    reads=("metrics.national.metric", "metrics.national.direction",
+           "metrics.national.baseline_rate", "metrics.national.plan_1415_rate",
+           "metrics.national.plan_1516_rate")
+    + tuple(f"metrics.{key}_{part}" for key, _ in NAMED
+            for part in ("direction", "baseline", "plan_1415", "plan_1516"))
+    + tuple(f"metrics.{name}" for _, name in NAMED),
+    values={"metrics.experience_direction": (LOWER, HIGHER),
+            "metrics.local_direction": (LOWER, HIGHER)},
+    codes={"metrics.no_improvement": ("metric", "period", "planned", "baseline", "direction")})

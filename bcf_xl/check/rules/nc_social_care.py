@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from bcf_xl.findings import Finding
-from bcf_xl.check.rules._util import number, pounds
+from bcf_xl.check.rules._util import pounds
+from bcf_xl.check.rules.base import rule
 from bcf_xl.check.rules.context import RuleContext
-
-CODES = ("nc.social_care_protection_missing",)
+from bcf_xl.findings import Finding
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
-    amount = number(ctx.get("/national_conditions/social_care_amount_1516"))
-    pool = number(ctx.get("/funding/total_1516"))
-    if amount is not None and pool is not None and amount > pool:
-        yield ctx.finding("nc.social_care_protection_missing",
-                          ["/national_conditions/social_care_amount_1516"], value=amount,
+    for failure in ctx.failures("social_care_amount_within_pool"):
+        amount = ctx.value("national_conditions.social_care_amount_1516")
+        pool = ctx.value("funding.total_1516")
+        yield ctx.finding("nc.social_care_protection_missing", failure.at[:1], value=amount,
                           problem=f"is {pounds(amount)}, more than the whole 2015/16 pooled "
                                   f"budget of {pounds(pool)}")
+
+
+RULE = rule(__name__, check, checks=("social_care_amount_within_pool",),
+            codes={"nc.social_care_protection_missing": ("problem",)})

@@ -5,32 +5,50 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from bcf_xl.findings import Finding
 from bcf_xl.check.rules._util import as_date, shown_date
-from bcf_xl.check.rules.context import RuleContext
+from bcf_xl.check.rules.base import rule
+from bcf_xl.check.rules.context import Failure, RuleContext
+from bcf_xl.findings import Finding
+from bcf_xl.spec import pointer as pointers
 
-CODES = ("nc.not_met_without_plan", "nc.date_out_of_range")
 NOT_MET = ("No", "No - in progress")
+NHS_NUMBER = "condition 4 (the NHS number)"
+TABLE = "national_conditions.conditions"
 
 
-def _plan(ctx: RuleContext, label: str, answer: str, date_pointer: str,
-          explanation_pointer: str | None) -> Iterator[Finding]:
-    latest = as_date(str(ctx.params["condition_deadline"]))
-    for pointer in (date_pointer, explanation_pointer):
-        if pointer and ctx.get(pointer) in (None, ""):
-            yield ctx.finding("nc.not_met_without_plan", [pointer], row=label, answer=answer)
-    date = as_date(ctx.get(date_pointer))
-    if date and latest and date > latest:
-        yield ctx.finding("nc.date_out_of_range", [date_pointer], value=date.isoformat(),
-                          row=label, date=shown_date(date), latest=shown_date(latest))
+def _latest(ctx: RuleContext) -> str:
+    return shown_date(as_date(str(ctx.param("condition_deadline"))))
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
-    for row in ctx.rows("national_conditions.conditions"):
-        answer = row.get("met")
-        if answer in NOT_MET:
-            yield from _plan(ctx, row.info.label, answer, row.at("met_by"), row.at("explanation"))
-    answer = ctx.get("/national_conditions/nhs_number_used")
-    if answer in NOT_MET:
-        yield from _plan(ctx, "condition 4 (the NHS number)", answer,
-                         "/national_conditions/nhs_number_by", None)
+    for failure in ctx.failures("conditions_not_met_have_plans"):
+        row = failure.row
+        for column in ("met_by", "explanation"):
+            if row.get(column) in (None, ""):
+                yield ctx.finding("nc.not_met_without_plan", [row.at(column)],
+                                  row=row.info.label, answer=row.get("met"))
+    for failure in ctx.failures("nhs_number_planned"):
+        yield ctx.finding("nc.not_met_without_plan",
+                          [pointers.of_qid("national_conditions.nhs_number_by")], row=NHS_NUMBER,
+                          answer=ctx.value("national_conditions.nhs_number_used"))
+    for failure in ctx.failures("conditions_met_in_time"):
+        yield _late(ctx, failure, failure.row.at("met_by"), failure.row.info.label)
+    for failure in ctx.failures("nhs_number_in_time"):
+        yield _late(ctx, failure, pointers.of_qid("national_conditions.nhs_number_by"),
+                    NHS_NUMBER)
+
+
+def _late(ctx: RuleContext, failure: Failure, pointer: str, label: str) -> Finding:
+    date = as_date(failure.row.get("met_by") if failure.row else
+                   ctx.value("national_conditions.nhs_number_by"))
+    return ctx.finding("nc.date_out_of_range", [pointer], value=date.isoformat(), row=label,
+                       date=shown_date(date), latest=_latest(ctx))
+
+
+RULE = rule(__name__, check,
+            checks=("conditions_not_met_have_plans", "nhs_number_planned",
+                    "conditions_met_in_time", "nhs_number_in_time"),
+            values={f"{TABLE}.met": NOT_MET, "national_conditions.nhs_number_used": NOT_MET},
+            reads=("national_conditions.nhs_number_used",), params=("condition_deadline",),
+            codes={"nc.not_met_without_plan": ("row", "answer"),
+                   "nc.date_out_of_range": ("row", "date", "latest")})

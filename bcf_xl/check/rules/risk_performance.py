@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from bcf_xl.findings import Finding
+from bcf_xl.check.rules.base import rule
 from bcf_xl.check.rules.context import RuleContext
+from bcf_xl.findings import Finding
 
-CODES = ("risk.no_performance_risk",)
+TABLE = "risks.register"
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
-    rows = list(ctx.rows("risks.register"))
+    rows = list(ctx.rows(TABLE))
     if rows and not any(r.get("category") == "Performance" for r in rows):
-        yield ctx.table_finding("risk.no_performance_risk", "risks.register")
+        yield ctx.table_finding("risk.no_performance_risk", TABLE)
+
+
+RULE = rule(__name__, check, reads=(f"{TABLE}.category",),
+            values={f"{TABLE}.category": ("Performance",)},
+            codes={"risk.no_performance_risk": ()})
