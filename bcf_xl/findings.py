@@ -153,6 +153,9 @@ _CODES = (
     _c("cover.signoff_after_submission", "error", "rule", "Signed off after submission",
        "The Health and Wellbeing Board sign-off date ({signed}) is after the submission date "
        "({submitted}). A plan must be signed off before it is submitted; check both dates."),
+    _c("cover.resignoff_missing", "error", "rule", "Revised plan not signed off",
+       "'{field}' {problem}. The revised plan must be signed off by the Health and Wellbeing "
+       "Board, or under its delegated authority, after the revised template was issued."),
     # -- national conditions ------------------------------------------------------------------
     _c("nc.answer_missing", "error", "rule", "National condition not answered",
        "Say whether {row} is met: choose Yes, No or No - in progress."),
@@ -195,6 +198,54 @@ _CODES = (
     _c("finance.social_care_unprotected", "error", "rule", "No scheme protects social care",
        "No scheme is marked as protecting social care services. National condition 2 requires "
        "the plan to protect social care: mark the schemes that do."),
+    _c("finance.split_exceeds_contribution", "error", "rule", "Out-of-hospital part above the contribution",
+       "{organisation}: the part of the 2015/16 contribution for NHS commissioned out-of-hospital "
+       "services ({part}) is more than the whole contribution ({planned}). It is a part of it: "
+       "check both figures."),
+    _c("finance.ring_fence_shortfall", "error", "rule", "Out-of-hospital ring-fence not met",
+       "Schemes marked as NHS commissioned out-of-hospital services total {spend} in 2015/16, "
+       "less than the {ring_fence} that must be spent on them (this board's share of the 1bn, "
+       "{share}, less the performance pot, {pot}). Mark the schemes that are such services, or "
+       "plan more spending on them."),
+    # -- payment for performance (2014-09) --------------------------------------------------
+    _c("p4p.quarter_missing", "error", "rule", "Quarter missing",
+       "{row}: '{field}' {problem}. Payment for performance needs the baseline and the planned "
+       "non-elective admissions for all four quarters."),
+    _c("p4p.increase_planned", "error", "rule", "Increase in admissions planned",
+       "The plan for the year ({plan} non-elective admissions) is above the baseline "
+       "({baseline}). Payment for performance is for a reduction in emergency admissions: "
+       "check the quarterly figures."),
+    _c("p4p.below_expected", "warning", "rule", "Reduction below the expected minimum",
+       "The planned reduction in non-elective admissions is {reduction}, below the expected "
+       "minimum of {expected}. {what}"),
+    _c("p4p.reduction_mismatch", "error", "rule", "Stated reduction differs from the figures",
+       "The reduction stated in the plan ({stated}) differs from the one the baseline and plan "
+       "cells give ({computed}). State the reduction against the actual baseline: a reduction "
+       "against a forecast with growth is not a reduction in admissions."),
+    _c("p4p.pot_mismatch", "error", "rule", "Stated pot differs from the figures",
+       "The performance pot stated in the plan ({stated}) differs from the planned reduction "
+       "times the cost of an admission ({computed}: {reduction} admissions x {cost}) by more "
+       "than {tolerance}. Correct the figure stated, or the quarterly plan."),
+    _c("p4p.pot_exceeds_share", "error", "rule", "Pot larger than the board's share",
+       "The performance pot ({pot}) is larger than this board's share of the 1bn ({share}), "
+       "which it cannot exceed. Check the planned reduction."),
+    # -- benefits and providers (2014-09) ---------------------------------------------------
+    _c("benefits.scheme_unknown", "error", "rule", "Benefit of an unknown scheme",
+       "{row}: the scheme reference '{reference}' is not a scheme in the expenditure plan. Pick "
+       "the reference of a scheme listed on the Expenditure plan sheet."),
+    _c("benefits.total_inconsistent", "warning", "rule", "Benefits and pot disagree",
+       "The benefits from fewer non-elective admissions total {benefits}, but the performance "
+       "pot is {pot}. Both describe the same planned reduction: check the figures."),
+    _c("benefits.row_incomplete", "error", "rule", "Benefit row incomplete",
+       "A benefit row is only partly filled: '{field}' {problem}. Complete the row or clear it."),
+    _c("provider.acute_missing", "error", "rule", "No acute provider's view",
+       "No acute provider is listed in the provider commentary. Every acute provider affected "
+       "by the plan must give its view of the non-elective admissions assumptions."),
+    _c("provider.disagrees", "warning", "rule", "Acute provider does not agree",
+       "{providers} do not fully agree the non-elective admissions assumptions. Say in the plan "
+       "how this will be resolved; assurers will ask."),
+    _c("provider.row_incomplete", "error", "rule", "Provider row incomplete",
+       "A provider row is only partly filled: '{field}' {problem}. Complete the row or clear it."),
     # -- metrics ------------------------------------------------------------------------------
     _c("metrics.denominator_invalid", "error", "rule", "Denominator invalid",
        "The denominator of '{metric}' ({period}) is {found}: {problem}"),
@@ -220,6 +271,10 @@ _CODES = (
     _c("risk.no_performance_risk", "warning", "rule", "No performance risk",
        "No risk of category 'Performance' is listed. The register should cover the risk of not "
        "reducing emergency and care-home admissions as planned."),
+    _c("risk.no_p4p_risk", "error", "rule", "No risk to payment for performance",
+       "The risk register has no risk of category 'Payment for performance'. The revised plan "
+       "must include the risk of not achieving the planned reduction in non-elective "
+       "admissions, and what then happens to the money held back."),
     # -- batch and internal -------------------------------------------------------------------
     _c("batch.worker_failed", "error", "batch", "File could not be checked",
        "This file could not be checked ({detail}). It has been set aside for a person to look at; "
@@ -247,9 +302,12 @@ def make(
     field_id: str | None = None,
     field_title: str | None = None,
     value: Any = None,
+    severity: Severity | None = None,
     **params: Any,
 ) -> Finding:
-    """Build a finding of a catalogued code; ``params`` fill the message template."""
+    """Build a finding of a catalogued code; ``params`` fill the message template.
+    ``severity`` overrides the catalogue's, for a code whose weight depends on the return
+    (a reduction below the expected minimum is a warning, an error when unjustified)."""
     info = CATALOGUE[code]
     if field_title is not None:
         params.setdefault("field", field_title)
@@ -264,7 +322,7 @@ def make(
     message = message[:1].upper() + message[1:]  # a row label may open the sentence
     return Finding(
         code=code,
-        severity=info.severity,
+        severity=severity or info.severity,
         message=message,
         sheet=sheet,
         cells=tuple(cells),

@@ -84,7 +84,8 @@ def _seeds_from_document(template: Template,
     """Row attributes for formulas (row.scale) from the spec's row sets, for the rows read."""
     def seeds(table: Table) -> tuple[RowSeed, ...]:
         spec_rows = {r.id: r.values for r in template.row_sets.get(table.rows.source or "", ())}
-        return tuple(RowSeed(i.key, i.label, {}, dict(spec_rows.get(i.key, {})), frozenset())
+        return tuple(RowSeed(i.key, i.label, {},
+                             {**spec_rows.get(i.key, {}), "position": i.position}, frozenset())
                      for i in document.rows.get(table.qid, ()))
     return seeds
 

@@ -17,7 +17,7 @@ from bcf_xl.samples.example import example_document
 from bcf_xl.samples.fill import fill_workbook
 from bcf_xl.issue.workbook import generate_workbook
 from bcf_xl.reference import Reference, load_reference
-from bcf_xl.spec.load import default_template
+from bcf_xl.spec.load import known_templates
 from bcf_xl.spec.model import Template
 
 ISSUED = dt.date(2014, 1, 6)
@@ -28,7 +28,14 @@ SAMPLE_HWBS = ("E08000035", "E06000028", "E09000001", "E06000053", "E06000048")
 
 @pytest.fixture(scope="session")
 def template() -> Template:
-    return default_template()
+    """The February 2014 version, which most tests exercise (the newest is template_revised)."""
+    return known_templates()["2014-02"]
+
+
+@pytest.fixture(scope="session")
+def template_revised() -> Template:
+    """The revised version of August 2014 (2014-09)."""
+    return known_templates()["2014-09"]
 
 
 @pytest.fixture(scope="session")

@@ -8,17 +8,26 @@ from pathlib import Path
 import pytest
 from bcf_xl.report.codes_doc import render_codes
 from bcf_xl.findings import CATALOGUE
-from bcf_xl.spec.load import SCHEMA_DIR, TEMPLATES_DIR, SpecError, load_template
+from bcf_xl.spec.load import SCHEMA_DIR, TEMPLATES_DIR, SpecError, known_templates, load_template
 from bcf_xl.spec.to_schema import schema_file_name, to_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = TEMPLATES_DIR / "bcf-planning-2014-02.yaml"
 
 
-def test_checked_in_schema_matches_the_spec(template):
-    """bcf_xl/schema/ holds exactly what the spec generates; regenerate with `bcf-xl schema`."""
+@pytest.mark.parametrize("version", sorted(known_templates()))
+def test_checked_in_schema_matches_the_spec(version):
+    """bcf_xl/schema/ holds exactly what each version's spec generates (regenerate with
+    `bcf-xl schema --template-version V`), so a published schema cannot drift or rot."""
+    template = known_templates()[version]
     committed = json.loads((SCHEMA_DIR / schema_file_name(template)).read_text())
     assert committed == to_schema(template)
+
+
+def test_every_version_has_its_schema_and_nothing_else_is_there():
+    """One schema file per version, named for it: no stale schema of a removed version."""
+    assert sorted(p.name for p in SCHEMA_DIR.glob("*.json")) == sorted(
+        schema_file_name(t) for t in known_templates().values())
 
 
 def test_codes_page_matches_the_catalogue():

@@ -41,12 +41,17 @@ def _read(template: Template, row: FileRow, detail: Detail) -> _Return:
         return computed[pointer] if pointer in computed else get(data, pointer)
 
     money = {}
-    for year in ("1415", "1516"):
+    for year in (y.id for y in template.years):
         money[f"pooled_budget_{year}"] = value(f"/funding/total_{year}")
         money[f"minimum_pool_{year}"] = value(f"/cover/minimum_pool_{year}")
         money[f"schemes_{year}"] = value(f"/schemes/total_{year}")
-    money["p4p_share"] = value("/metrics/p4p_share")
-    for phase in template.parameters["p4p_phasing"]:
+    # The performance element as the version shows it: the December 2013 design's share and
+    # phasing (2014-02), the July 2014 design's share and pot (2014-09).
+    for name, pointer in (("p4p_share", "/metrics/p4p_share"), ("p4p_share", "/p4p/share"),
+                          ("p4p_pot", "/p4p/pot")):
+        if template.field_at(pointer) is not None:
+            money[name] = value(pointer)
+    for phase in template.parameters.get("p4p_phasing", ()):
         money[f"p4p_{phase['id']}"] = value(f"/metrics/p4p_{phase['id']}")
     met = {c.id: value(f"/national_conditions/conditions/{c.id}/met") == "Yes"
            for c in template.row_sets["national_conditions"]}
@@ -57,7 +62,7 @@ def _read(template: Template, row: FileRow, detail: Detail) -> _Return:
 
 
 def _sum(rows: Sequence[_Return], name: str) -> float:
-    return sum(v for r in rows if is_number(v := r.money[name]))
+    return sum(v for r in rows if is_number(v := r.money.get(name)))
 
 
 def _scope(template: Template, name: str, rows: Sequence[_Return], boards: int) -> dict[str, Any]:
@@ -80,7 +85,9 @@ def _scope(template: Template, name: str, rows: Sequence[_Return], boards: int) 
                                                  if den else None)
             out[f"{metric.id}_{period}_boards"] = len(pairs)
     out["p4p_share"] = _sum(rows, "p4p_share")
-    for phase in template.parameters["p4p_phasing"]:
+    if template.field_at("/p4p/pot") is not None:
+        out["p4p_pot"] = _sum(rows, "p4p_pot")
+    for phase in template.parameters.get("p4p_phasing", ()):
         out[f"p4p_{phase['id']}"] = _sum(rows, f"p4p_{phase['id']}")
     return out
 

@@ -19,7 +19,7 @@ from bcf_xl.batch.store import ResultStore
 from bcf_xl.batch.workers import Job, WorkerConfig, run_jobs
 from bcf_xl.read.intake import Limits
 from bcf_xl.reference import Reference, load_reference
-from bcf_xl.spec.load import default_template
+from bcf_xl.spec.load import default_template, known_templates
 from bcf_xl.spec.model import Template
 from bcf_xl.validate import Result
 
@@ -39,7 +39,7 @@ def run_batch(folder: Path, out: Path, *, workers: int = 2, timeout: float = 60.
     started = time.perf_counter()
     reference = load_reference(reference_path)
     policy = load_policy(assurance_path)
-    template = default_template()
+    template = default_template()  # until the first return is read: see _report
     found = discover(folder)
     to_check = [f for f in found if f.skip_reason is None]
     on_start(len(to_check))
@@ -56,8 +56,18 @@ def run_batch(folder: Path, out: Path, *, workers: int = 2, timeout: float = 60.
     return BatchOutcome(assessment, tuple(written), time.perf_counter() - started)
 
 
+def _version_of(assessment: Assessment, fallback: Template) -> Template:
+    """The version the readable returns were made on, when they share one; otherwise the
+    newest (mixing versions in one consolidated dataset is the job of the version-aware
+    consolidation)."""
+    versions = {r.template_version for r in assessment.rows if r.detail is not None}
+    known = known_templates()
+    return known[versions.pop()] if len(versions) == 1 and versions <= set(known) else fallback
+
+
 def _report(out: Path, template: Template, reference: Reference, assessment: Assessment,
             folder: Path, found: list, to_check: list) -> list[Path]:
+    template = _version_of(assessment, template)
     regions = Counter(h.region_name for h in reference.hwbs)
     run = {"folder": str(folder), "files_found": len(found), "files_checked": len(to_check),
            "boards_expected": len(reference.hwbs),

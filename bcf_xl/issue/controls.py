@@ -25,6 +25,11 @@ def validation(field: Field, template: Template) -> dict[str, Any] | None:
     """xlsxwriter data_validation options for an input field, or None for free text."""
     p = template.parameters
     money_max = p["money_max"]
+    if field.choices_from:
+        # The values in use in another table (scheme references): the list grows with it.
+        return {"validate": "list", "source": f"={field.choices_from}",
+                "error_title": "Pick from the list",
+                "error_message": "Choose one of the values in the drop-down list."}
     if field.type == "choice":
         return {"validate": "list", "source": f"={list_name(field.list)}",
                 "error_title": "Pick from the list",

@@ -57,13 +57,17 @@ class _ExcelRefs:
 def formula_text(template: Template, field: Field, refs: _ExcelRefs) -> str:
     if field.formula.op == "BAND":
         return formulas.band_excel(refs.ref(field.formula.args[0]), bands(template))
+    if field.formula.op == "SERIAL":
+        return formulas.serial_excel(field.formula.args[0].value, field.formula.args[1].value)
     if field.formula.op == "CHECKLIST":
         return "=checklist.status"
     return field.formula.excel(refs)
 
 
 def cell_kind(field: Field) -> str:
-    if field.role == FORMULA and field.formula.op in OP_FORMATS:
+    # A formula of a plain number type is shown as what it computes (a rate, a change, a
+    # score); money, percentages and text keep their own formats.
+    if field.role == FORMULA and field.type == "number" and field.formula.op in OP_FORMATS:
         return OP_FORMATS[field.formula.op]
     return field.type
 

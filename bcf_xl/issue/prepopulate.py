@@ -25,15 +25,24 @@ def hwb_values(hwb: Hwb) -> Mapping[str, Any]:
               if isinstance(getattr(hwb, f.name), (str, int, float))}
     values["council_codes"] = "; ".join(c.ons_code for c in hwb.councils)
     values["ccg_names"] = "\n".join(c.name for c in hwb.ccgs)
+    for quarter in range(4):  # nel_baseline_1 .. nel_baseline_4, None where not known
+        values[f"nel_baseline_{quarter + 1}"] = (hwb.nel_baseline[quarter]
+                                                 if hwb.nel_baseline else None)
     return values
 
 
-def source_value(source: str, hwb: Hwb, row: Mapping[str, Any] | None = None) -> Any:
+def source_value(source: str, hwb: Hwb, row: Mapping[str, Any] | None = None,
+                 template: Template | None = None) -> Any:
+    """A pre-populated value: of the board (``hwb.*``), of the row (``row.*``) or a parameter
+    of the version (``param.*``, such as the cost of an admission a return is issued with).
+    None where the reference data does not have it (the cell is then left for the board)."""
     scope, _, name = source.partition(".")
     if scope == "hwb":
         return hwb_values(hwb)[name]
     if scope == "row" and row is not None:
         return row[name]
+    if scope == "param" and template is not None:
+        return template.param(name)
     raise KeyError(f"cannot resolve the source {source!r}")
 
 
@@ -55,7 +64,7 @@ def _reference_rows(source: str, hwb: Hwb) -> list[dict[str, Any]]:
 def table_rows(template: Template, table: Table, hwb: Hwb) -> tuple[RowSeed, ...]:
     """The rows a table is issued with, in order."""
     if table.open_rows:
-        return tuple(RowSeed(None, f"row {i + 1}", {}, {}, frozenset())
+        return tuple(RowSeed(None, f"row {i + 1}", {}, {"position": i}, frozenset())
                      for i in range(table.rows.count or 0))
     source = table.rows.source or ""
     if source in template.row_sets:
@@ -69,12 +78,15 @@ def _prepopulated_columns(table: Table) -> list[Field]:
 
 
 def _spec_row_seed(template: Template, table: Table, hwb: Hwb, index: int, row: Any) -> RowSeed:
-    attrs = dict(row.values)
-    values = {c.id: source_value(c.source, hwb, attrs) for c in _prepopulated_columns(table)}
+    attrs = {**row.values, "position": index}
+    values = {c.id: source_value(c.source, hwb, attrs, template)
+              for c in _prepopulated_columns(table)}
     for column_id, source in row.prepopulate.items():
-        values[column_id] = source_value(source, hwb, attrs)
+        value = source_value(source, hwb, attrs, template)
+        if value is not None:  # what the reference data lacks, the board fills in
+            values[column_id] = value
     label = row_label(table, index, values)
-    prepopulated = frozenset(c.id for c in _prepopulated_columns(table)) | set(row.prepopulate)
+    prepopulated = frozenset(c.id for c in _prepopulated_columns(table)) | set(values)
     return RowSeed(row.id, label, values, attrs, frozenset(prepopulated))
 
 
@@ -91,7 +103,8 @@ def prepopulated_values(template: Template, hwb: Hwb) -> dict[str, Any]:
     for sheet in template.form_sheets():
         for field in sheet.fields():
             if field.role == PREPOPULATED:
-                values[pointers.field(sheet.id, field.id)] = source_value(field.source, hwb)
+                values[pointers.field(sheet.id, field.id)] = source_value(
+                    field.source, hwb, template=template)
         for table in sheet.tables():
             for i, seed in enumerate(table_rows(template, table, hwb)):
                 key = seed.key if seed.key is not None else str(i)
@@ -104,7 +117,7 @@ def issued_document(template: Template, hwb: Hwb) -> dict[str, Any]:
     """The document a blank template holds: pre-populated values and empty input rows."""
     data: dict[str, Any] = {}
     for sheet in template.form_sheets():
-        part: dict[str, Any] = {f.id: source_value(f.source, hwb)
+        part: dict[str, Any] = {f.id: source_value(f.source, hwb, template=template)
                                 for f in sheet.fields() if f.role == PREPOPULATED}
         for table in sheet.tables():
             seeds = table_rows(template, table, hwb)

@@ -26,7 +26,12 @@ TOTALS = {
     "social_care_capital_1516": 133_641_000,
     "p4p": 1_000_000_000,
     "population": 53_900_000,  # England, mid-2013
+    # General and acute non-elective admissions in England, 2013/14, rounded: the order of
+    # magnitude of the published figure, used only to make illustrative quarterly baselines.
+    "nel_admissions": 5_300_000,
 }
+# Quarters of the 2014-09 baseline (Q4 2013/14, Q1-Q3 2014/15): winter quarters run higher.
+NEL_SEASONS = (1.03, 0.97, 0.98, 1.02)
 SHARE_18PLUS, SHARE_65PLUS = 0.785, 0.173
 TYPICAL_SIZE = {"E10": 780_000, "E08": 310_000, "E09": 250_000, "E06": 190_000}
 FIXED_POPULATION = {"E09000001": 7_400, "E06000053": 2_200}  # City of London, Isles of Scilly
@@ -41,8 +46,12 @@ METHOD = (
     "population splits the national totals: CCG minimum contributions (1.1bn in 2014/15, "
     "3,446.359m in 2015/16), the Disabled Facilities Grant (220m) and social care capital grant "
     "(133.641m) in 2015/16 (the council's minimum contribution), and the 1bn performance "
-    "element; every split is in whole pounds by largest remainder, so the totals are exact. "
-    "A board's CCG contribution is divided among its CCGs by the shares in ccg-hwb-map.csv. "
+    "element (each board's share S of the 1bn is thus proportional to its CCGs' minimum "
+    "contributions); every split is in whole pounds by largest remainder, so the totals are "
+    "exact. A board's CCG contribution is divided among its CCGs by the shares in "
+    "ccg-hwb-map.csv. Quarterly baseline non-elective admissions (Q4 2013/14 to Q3 2014/15, "
+    "for the 2014-09 template): 5,300,000 a year for England split by population, then into "
+    "quarters by the seasonal weights 1.03, 0.97, 0.98, 1.02. "
     "Load real allocations with --reference.")
 
 
@@ -87,7 +96,8 @@ def build() -> dict[str, Any]:
     ordered = sorted(boards.values(), key=lambda b: b["code"])
     weights = [b["population_all"] for b in ordered]
     shares = {key: split(TOTALS[key], weights) for key in
-              ("ccg_1415", "ccg_1516", "dfg_1516", "social_care_capital_1516", "p4p")}
+              ("ccg_1415", "ccg_1516", "dfg_1516", "social_care_capital_1516", "p4p",
+               "nel_admissions")}
     adults, older = split(round(TOTALS["population"] * SHARE_18PLUS), weights), \
         split(round(TOTALS["population"] * SHARE_65PLUS), weights)
     hwbs = []
@@ -106,6 +116,7 @@ def build() -> dict[str, Any]:
             "dfg_1516": shares["dfg_1516"][i],
             "social_care_capital_1516": shares["social_care_capital_1516"][i],
             "p4p_share": shares["p4p"][i],
+            "nel_baseline": split(shares["nel_admissions"][i], list(NEL_SEASONS)),
             "ccgs": [{"ods_code": ods, "name": ccg_names[ods], "minimum_1415": a, "minimum_1516": b}
                      for (ods, _), a, b in zip(mine, ccg_1415, ccg_1516)],
         })

@@ -32,6 +32,8 @@ HWB_INT_FIELDS = ("population_all", "population_18plus", "population_65plus",
 CSV_COLUMNS = ("hwb_code", "hwb_name", "council_codes", "council_names", "region_code",
                "region_name") + HWB_INT_FIELDS + ("ccg_ods_code", "ccg_name", "ccg_minimum_1415",
                                                   "ccg_minimum_1516")
+# Optional: a board's quarterly baseline non-elective admissions (blank when not known).
+NEL_COLUMNS = ("nel_baseline_q1", "nel_baseline_q2", "nel_baseline_q3", "nel_baseline_q4")
 
 
 class ReferenceError(ValueError):
@@ -70,6 +72,8 @@ class Hwb:
     population_all: int
     population_18plus: int
     population_65plus: int
+    # Quarterly non-elective admissions, Q4 2013/14 to Q3 2014/15, where the data has them.
+    nel_baseline: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -124,7 +128,8 @@ class _Row:
         return int(float(text))
 
 
-def _hwb(row: _Row, councils: list[Council], ccgs: list[CcgContribution]) -> Hwb:
+def _hwb(row: _Row, councils: list[Council], ccgs: list[CcgContribution],
+         nel_baseline: tuple[int, ...] | None = None) -> Hwb:
     ints = {f: row.pounds(f) for f in HWB_INT_FIELDS}
     if not ccgs:
         raise row.fail("ccgs", "the board has no contributing CCG")
@@ -135,7 +140,18 @@ def _hwb(row: _Row, councils: list[Council], ccgs: list[CcgContribution]) -> Hwb
         region_name=row.text("region_name"), ccgs=tuple(ccgs),
         minimum_pool_1415=ints["council_minimum_1415"] + sum(c.minimum_1415 for c in ccgs),
         minimum_pool_1516=ints["council_minimum_1516"] + sum(c.minimum_1516 for c in ccgs),
-        **ints)
+        nel_baseline=nel_baseline, **ints)
+
+
+def _quarters(row: _Row, values: list[Any]) -> tuple[int, ...] | None:
+    """Four quarterly counts, all given or none (a board the data has no baseline for)."""
+    given = [v for v in values if v not in (None, "")]
+    if not given:
+        return None
+    if len(values) != len(NEL_COLUMNS) or len(given) != len(values):
+        raise row.fail("nel_baseline", "needs all four quarters (Q4 2013/14 to Q3 2014/15) "
+                       "or none")
+    return tuple(_Row(row.source, row.where, {"q": v}).pounds("q") for v in values)
 
 
 def _from_json(text: str, source: str) -> Reference:
@@ -162,7 +178,10 @@ def _from_json(text: str, source: str) -> Reference:
             ccgs.append(CcgContribution(crow.code("ods_code", _ODS, "an ODS code like 02V"),
                                         crow.text("name"), crow.pounds("minimum_1415"),
                                         crow.pounds("minimum_1516")))
-        hwbs.append(_hwb(row, councils, ccgs))
+        nel = item.get("nel_baseline")
+        if nel is not None and not isinstance(nel, list):
+            raise row.fail("nel_baseline", "must be a list of four quarterly counts")
+        hwbs.append(_hwb(row, councils, ccgs, _quarters(row, nel or [])))
     return _reference(hwbs, source, bool(data.get("illustrative", False)),
                       str(data.get("source", source)), str(data.get("method", "")))
 
@@ -184,8 +203,8 @@ def _from_csv(text: str, source: str) -> Reference:
         else:
             _same_board(boards[code][0], row)
         boards[code][2].append(ccg)
-    return _reference([_hwb(r, councils, ccgs) for r, councils, ccgs in boards.values()],
-                      source, False, source, "")
+    return _reference([_hwb(r, councils, ccgs, _quarters(r, [r.data.get(c) for c in NEL_COLUMNS]))
+                       for r, councils, ccgs in boards.values()], source, False, source, "")
 
 
 def _councils(row: _Row) -> list[Council]:
@@ -244,14 +263,15 @@ def load_reference(path: Path | None = None) -> Reference:
 def to_csv(reference: Reference) -> str:
     """The reference in the CSV format (one row per board and CCG)."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS + NEL_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for hwb in reference.hwbs:
         board = {"hwb_code": hwb.code, "hwb_name": hwb.name,
                  "council_codes": ";".join(c.ons_code for c in hwb.councils),
                  "council_names": ";".join(c.name for c in hwb.councils),
                  "region_code": hwb.region_code, "region_name": hwb.region_name,
-                 **{f: getattr(hwb, f) for f in HWB_INT_FIELDS}}
+                 **{f: getattr(hwb, f) for f in HWB_INT_FIELDS},
+                 **dict(zip(NEL_COLUMNS, hwb.nel_baseline or ("",) * len(NEL_COLUMNS)))}
         for ccg in hwb.ccgs:
             writer.writerow({**board, "ccg_ods_code": ccg.ods_code, "ccg_name": ccg.name,
                              "ccg_minimum_1415": ccg.minimum_1415,

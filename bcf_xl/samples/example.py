@@ -15,6 +15,7 @@ from typing import Any
 
 from bcf_xl.issue.prepopulate import issued_document
 from bcf_xl.reference import Hwb
+from bcf_xl.samples.example_revised import revise
 from bcf_xl.spec.model import Template
 
 # (name, area of spend, commissioner, NHS share, provider, source, weight, protects social care)
@@ -61,6 +62,7 @@ def example_document(template: Template, hwb: Hwb) -> dict[str, Any]:
     _conditions(data["national_conditions"], hwb, data)
     _metrics(data["metrics"], hwb, rng)
     _risks(data["risks"])
+    revise(template, hwb, data, rng)
     return data
 
 
@@ -143,6 +145,9 @@ def _conditions(nc: dict[str, Any], hwb: Hwb, data: dict[str, Any]) -> None:
         "met": "No - in progress", "met_by": "2015-03-01",
         "explanation": "The NHS number is being added to the council's social care records "
                        "system; matching of existing records finishes by March 2015."})
+    if "providers" not in nc:  # the revised template moved them to their own sheet
+        _protect(nc, data)
+        return
     nc["providers"] = [
         {"name": f"{place} Teaching Hospitals NHS Trust", "type": "Acute",
          "how_engaged": "Monthly system resilience group; plan reviewed by the trust board",
@@ -157,6 +162,10 @@ def _conditions(nc: dict[str, Any], hwb: Hwb, data: dict[str, Any]) -> None:
          "how_engaged": "Voluntary sector forum and carers' reference group",
          "agrees_impact": "Yes"},
     ]
+    _protect(nc, data)
+
+
+def _protect(nc: dict[str, Any], data: dict[str, Any]) -> None:
     protected = sum(r["expenditure_1516"] for r in data["schemes"]["rows"]
                     if r["protects_social_care"] == "Yes" and r["area_of_spend"] == "Social care")
     nc.update({

@@ -75,7 +75,13 @@ class _Filler:
         if len(rows) > area.height:
             raise FillError(f"{table.title}: the document has {len(rows)} rows but the template "
                             f"has room for {area.height}")
-        for position, (_, row) in enumerate(rows):
+        spec_rows = [r.id for r in self.template.row_sets.get(table.rows.source or "", ())]
+        for index, (key, row) in enumerate(rows):
+            # Rows the spec defines (a condition, a metric) go to their own row, whatever the
+            # document's order; other rows in order.
+            if spec_rows and key not in spec_rows:
+                raise FillError(f"{table.title}: the template has no row {key!r}")
+            position = spec_rows.index(key) if spec_rows else index
             for j, column in enumerate(table.columns):
                 if column.role == INPUT and column.id in row:
                     self.put(area, position, j, column, row[column.id])

@@ -18,7 +18,7 @@ from bcf_xl.spec.model import (
     PREPOPULATED, ROW_SHAPES, SHAPES, Check, Field, Table, Template, Year,
 )
 
-_KEYS = {"id", "code", "title", "per", "table", "when_empty", *SHAPES}
+_KEYS = {"id", "code", "title", "per", "table", "when_empty", "when", *SHAPES}
 _PARAM_IN_TITLE = re.compile(r"\{param\.([a-z0-9_.]+)\}")
 
 
@@ -37,6 +37,8 @@ def load_checks(template: Template, raw: Sequence[Any], problems: Problems) -> t
             continue
         for key in sorted(set(item) - _KEYS):
             problems.fail(f"{where}.{key}", "is not a check setting")
+        if not _applies(template, item.get("when"), where, problems):
+            continue
         years: Sequence[Year | None] = template.years if item.get("per") == "year" else (None,)
         if item.get("per") not in (None, "year"):
             problems.fail(f"{where}.per", "can only be 'year'")
@@ -50,6 +52,23 @@ def load_checks(template: Template, raw: Sequence[Any], problems: Problems) -> t
             problems.fail(f"checks.{check.id}", "is defined twice")
         seen.add(check.id)
     return tuple(checks)
+
+
+def _applies(template: Template, when: Any, where: str, problems: Problems) -> bool:
+    """``when: param.name``: the check exists only while that parameter of the version is on
+    (the cap of the performance pot at the board's share, say)."""
+    if when is None:
+        return True
+    name = str(when).removeprefix("param.")
+    try:
+        value = template.param(name)
+    except (KeyError, StopIteration, TypeError):
+        problems.fail(f"{where}.when", f"the parameter {name!r} is not defined")
+        return False
+    if not isinstance(value, bool):
+        problems.fail(f"{where}.when", f"the parameter {name!r} must be true or false")
+        return False
+    return value
 
 
 def _fill(text: str, year: Year | None, title: bool) -> str:
@@ -113,11 +132,16 @@ def _names(template: Template, node: Node, table: Table | None, where: str,
            problems: Problems) -> None:
     """Every field, column and parameter exists; values are only compared where both sides
     can be; ISSUED names something the template was issued with."""
+    listed = {a.value for n in node.walk() if n.kind == CALL and n.value == "NOTLISTED"
+              for a in n.args[1:]}
     for name in node.names():
         if not _exists(template, name):
             problems.fail(where, f"{name!r} is not a field of this version")
-        elif name.count(".") == 2:
+        elif name.count(".") == 2 and name not in listed:
             problems.fail(where, f"{name!r} is a table column: use a row check over its table")
+    for call in (n for n in node.walk() if n.kind == CALL and n.value == "NOTLISTED"):
+        if any(a.kind != FIELD or a.value.count(".") != 2 for a in call.args[1:]):
+            problems.fail(where, "NOTLISTED compares with two columns (sheet.table.column)")
     columns = {c.id for c in table.columns} if table else set()
     for column in node.columns():
         if column not in columns:

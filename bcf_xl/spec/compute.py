@@ -120,6 +120,8 @@ class Computation:
     def _evaluate(self, formula: formulas.Formula, scope: "_Scope") -> Any:
         if formula.op == "BAND":
             return formulas.band_value(scope.value(formula.args[0]), bands(self.template))
+        if formula.op == "SERIAL":
+            return formulas.serial_value(formula.args[0].value, scope.attrs.get("position"))
         if formula.op == "CHECKLIST":
             return checklist.status([a for _, a in self.checklist_answers()]
                                     + [v for _, v in self.check_verdicts()])

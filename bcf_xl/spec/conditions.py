@@ -21,7 +21,9 @@ template was issued with (the identity's record), not what the cell holds now: i
 it is written as a constant, so a locked cell edited after unprotecting does not move it.
 
 Operations: LT LE GT GE EQ NE (compare), IN(x, 'a', 'b'), BLANK(x), FILLED(x),
-ANYBLANK(x, y, ...), AND, OR (of conditions); DIFF(a, b), ABS(a), ISSUED(x) (values).
+ANYBLANK(x, y, ...), NOTLISTED(x, sheet.table.column, sheet.table.other) (x is none of the
+column's values on rows where the other column is filled: a benefit naming a scheme that is
+not in the expenditure plan), AND, OR (of conditions); DIFF(a, b), ABS(a), ISSUED(x) (values).
 Arguments: a field (``cover.submitted_date``), a column of the row (``nhs_share``), a
 parameter (``param.balance_tolerance``), a quoted string or a number. ``{year}`` in a check
 is replaced by each of the version's years before the condition is parsed.
@@ -39,7 +41,7 @@ from bcf_xl.spec.formulas import is_number
 COMPARE = {"LT": ("<", lambda a, b: a < b), "LE": ("<=", lambda a, b: a <= b),
            "GT": (">", lambda a, b: a > b), "GE": (">=", lambda a, b: a >= b)}
 LOGIC = ("AND", "OR")
-TESTS = ("EQ", "NE", "IN", "BLANK", "FILLED", "ANYBLANK")
+TESTS = ("EQ", "NE", "IN", "BLANK", "FILLED", "ANYBLANK", "NOTLISTED")
 VALUES = ("DIFF", "ABS", "ISSUED")
 FIELD, COLUMN, PARAM, STRING, NUMBER, CALL = "field", "column", "param", "string", "number", "call"
 
@@ -139,7 +141,7 @@ def _node(tokens: list, text: str) -> tuple[Node, list]:
 
 def _arity(op: str, count: int, text: str) -> None:
     wanted = {**{k: 2 for k in COMPARE}, "EQ": 2, "NE": 2, "DIFF": 2, "ABS": 1, "ISSUED": 1,
-              "BLANK": 1, "FILLED": 1}.get(op)
+              "BLANK": 1, "FILLED": 1, "NOTLISTED": 3}.get(op)
     if wanted is not None and count != wanted:
         raise ConditionError(f"{text!r}: {op} takes {wanted} argument(s), not {count}")
     if wanted is None and count < 2:
@@ -245,6 +247,10 @@ def holds(node: Node, scope: Scope) -> bool:
     if op == "IN":
         first = _text(_raw(node.args[0], scope))
         return any(first == _text(_raw(x, scope)) for x in node.args[1:])
+    if op == "NOTLISTED":
+        wanted = _text(_raw(node.args[0], scope))
+        listed, needed = (scope.value(a.value) or [] for a in node.args[1:])
+        return wanted not in {_text(v) for v, n in zip(listed, needed) if _text(n) != ""}
     if op in ("BLANK", "FILLED", "ANYBLANK"):
         blank = [_text(_raw(x, scope)) == "" for x in node.args]
         return {"BLANK": blank[0], "FILLED": not blank[0], "ANYBLANK": any(blank)}[op]
@@ -344,6 +350,9 @@ def _test(node: Node, refs: ExcelRefs, scalar: bool) -> str:
     if op == "IN":
         parts = [f"(TRIM({args[0]})={x})" for x in args[1:]]
         return f"OR({','.join(parts)})" if scalar else f"(({'+'.join(parts)})>0)"
+    if op == "NOTLISTED":
+        # COUNTIFS matches without case, as EQ does; "<>" counts the rows that are filled.
+        return f'COUNTIFS({args[1]},{args[0]},{args[2]},"<>")=0'
     if op == "BLANK":
         return _blank(args[0])
     if op == "FILLED":

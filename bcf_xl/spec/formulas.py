@@ -79,6 +79,11 @@ def _change(args: Sequence[Any]) -> Any:
     return None
 
 
+def _diff(args: Sequence[Any]) -> Any:
+    a, b = args
+    return a - b if is_number(a) and is_number(b) else None
+
+
 def _product(args: Sequence[Any]) -> Any:
     a, b = args
     return a * b if is_number(a) and is_number(b) else None
@@ -104,6 +109,10 @@ OPS: dict[str, Op] = {
     "CHANGE": Op(2, lambda r: _both(r[0], r[1], f'IF({r[1]}<>0,({r[0]}-{r[1]})/{r[1]},"")'),
                  _change, True),
     "PRODUCT": Op(2, lambda r: _both(r[0], r[1], f"{r[0]}*{r[1]}"), _product, True),
+    "DIFF": Op(2, lambda r: _both(r[0], r[1], f"{r[0]}-{r[1]}"), _diff, True),
+    # SERIAL('S', table): the row's reference, S01, S02...; needs the row's position, see
+    # serial_excel / serial_value.
+    "SERIAL": Op(2, lambda r: "", lambda v: None, True),
     # BAND and CHECKLIST need the template (bands, checklist); see band_excel / checklist.
     "BAND": Op(1, lambda r: r[0], lambda v: v[0], True),
     "CHECKLIST": Op(0, lambda r: "", lambda v: None, False),
@@ -169,6 +178,16 @@ def _parse_arg(token: str) -> Arg:
     if re.fullmatch(r"[a-z][a-z0-9_]*", token):
         return Arg(COLUMN, token)
     raise FormulaError(f"cannot read the argument {token!r}")
+
+
+def serial_excel(prefix: str, table_name: str) -> str:
+    """S01, S02... from the row's place in the table's body, so a reference follows its row
+    when rows are inserted (the body's defined name grows with them)."""
+    return (f'="{prefix}"&TEXT(ROW()-ROW(INDEX({table_name},1,1))+1,"00")')
+
+
+def serial_value(prefix: str, position: Any) -> Any:
+    return f"{prefix}{position + 1:02d}" if isinstance(position, int) else None
 
 
 def band_excel(score_ref: str, bands: Sequence[tuple[str, float]]) -> str:

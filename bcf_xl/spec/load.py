@@ -33,7 +33,7 @@ _TOP_KEYS = {"id", "version", "title", "issued_under", "deadline", "submit_to", 
 # What the schema layer can put into the message of a field's missing_code (check/schema.py).
 SCHEMA_PLACEHOLDERS = frozenset({"field", "row", "problem"})
 _FIELD_KEYS = {"id", "title", "type", "role", "required", "required_unless", "missing_code",
-               "list", "source", "formula", "help", "min", "max", "width"}
+               "list", "source", "formula", "help", "min", "max", "width", "choices_from"}
 
 
 class SpecError(ValueError):
@@ -242,7 +242,7 @@ def _field(data: Mapping[str, Any], qid: str, where: str, check: _Checker, in_ta
         required_unless=_unless(unless, where, check, in_table) if unless else None,
         missing_code=data.get("missing_code"), list=data.get("list"), source=data.get("source"),
         formula=formula, help=data.get("help"), min=data.get("min"), max=data.get("max"),
-        width=data.get("width"),
+        width=data.get("width"), choices_from=data.get("choices_from"),
     )
 
 
@@ -267,6 +267,13 @@ def _cross_check(template: Template, check: _Checker) -> None:
             _check_code(field.qid, "missing_code", field.missing_code, check)
         if field.type == "score" and (field.min is None or field.max is None):
             check.fail(field.qid, "a score needs min and max")
+        if field.choices_from and (field.choices_from.count(".") != 2
+                                   or field.type not in ("text", "longtext")):
+            check.fail(field.qid, "choices_from names a table column (sheet.table.column) "
+                       "and goes on a text field")
+    for _, _, field in template.all_fields():
+        if field.choices_from and field.choices_from not in qids:
+            check.fail(field.qid, f"choices_from {field.choices_from!r} is not defined")
     for sheet in template.form_sheets():
         for table in sheet.tables():
             qids.add(table.qid)

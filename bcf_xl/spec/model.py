@@ -56,6 +56,7 @@ class Field:
     min: float | None = None
     max: float | None = None
     width: float | None = None
+    choices_from: str | None = None  # a column whose values are this field's drop-down
 
     @property
     def is_input(self) -> bool:

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from bcf_xl.check.rules import (
-    cover_signoff, finance_balance, finance_capital, finance_duplicate_schemes,
-    finance_joint_split, finance_minimums, finance_social_care, metrics_denominators,
-    metrics_improvement, nc_providers, nc_social_care, nc_unmet_conditions,
-    risk_high_unmitigated, risk_performance,
+    benefits_schemes, cover_resignoff, cover_signoff, finance_balance, finance_capital,
+    finance_duplicate_schemes, finance_joint_split, finance_minimums, finance_ring_fence,
+    finance_social_care, metrics_denominators, metrics_improvement, nc_providers,
+    nc_social_care, nc_unmet_conditions, p4p_plan, provider_commentary, risk_high_unmitigated,
+    risk_p4p, risk_performance,
 )
 from bcf_xl.check.rules.base import Rule
 from bcf_xl.findings import CATALOGUE, placeholders
@@ -32,6 +33,9 @@ REGISTRY: dict[str, Rule] = {r.name: r for r in (
     finance_minimums.RULE, finance_balance.RULE, finance_capital.RULE, finance_joint_split.RULE,
     finance_duplicate_schemes.RULE, finance_social_care.RULE, metrics_denominators.RULE,
     metrics_improvement.RULE, risk_high_unmitigated.RULE, risk_performance.RULE,
+    # Rules of the 2014-09 version.
+    cover_resignoff.RULE, finance_ring_fence.RULE, p4p_plan.RULE, benefits_schemes.RULE,
+    provider_commentary.RULE, risk_p4p.RULE,
 )}
 # Every finding builder fills the field's title itself (findings.make).
 ALWAYS_FILLED = frozenset({"field"})
