@@ -26,9 +26,11 @@ ALLOWED: dict[str, set[str]] = {
     "check": {"spec", "read", "reference", "issue", "findings"},
     "validate": {"spec", "read", "check", "reference", "findings"},
     "report": {"spec", "read", "validate", "findings", "atomic"},
-    "samples": {"spec", "issue", "reference", "read", "findings", "atomic", "parallel"},
+    "samples": {"spec", "issue", "reference", "read", "findings", "atomic", "parallel", "payment"},
     "batch": {"spec", "read", "check", "validate", "report", "reference", "findings", "atomic",
               "issue"},
+    "payment": {"spec", "reference", "read", "check", "validate", "report", "batch", "findings",
+                "atomic"},
     "cli": None,  # the command line may use every stage
 }
 
