@@ -23,7 +23,8 @@ def exact(value: Any) -> Fraction | None:
     if isinstance(value, Fraction):
         return value
     try:
-        number = Decimal(value if isinstance(value, (int, str)) else repr(value))
+        number = value if isinstance(value, Decimal) else Decimal(
+            value if isinstance(value, (int, str)) else repr(value))
     except (InvalidOperation, TypeError, ValueError):
         return None
     if not number.is_finite():
