@@ -87,8 +87,10 @@ def p4p(
     from bcf_xl.findings import Severity
     from bcf_xl.payment.calculate import ChoiceError
     from bcf_xl.payment.designs import RELEASE_RULES
+    from bcf_xl.payment.presets import PresetError
     from bcf_xl.payment.run import RunError, run_payment
     from bcf_xl.payment.summary import summary_lines
+    from bcf_xl.spec.load import SpecError
 
     if (actuals is None) == (not illustrative):
         raise usage_error("give the actual performance with --actuals FILE, or use "
@@ -103,7 +105,7 @@ def p4p(
     try:
         run = run_payment(read, out, reference=ref, presets=chosen, actuals=actuals,
                           release_rule=release_rule)
-    except (RunError, ChoiceError) as exc:
+    except (RunError, ChoiceError, PresetError, SpecError) as exc:
         raise usage_error(str(exc))
     for line in summary_lines(run.statements, run.actuals.findings, run.info, out):
         err.print(line, markup=False, highlight=False)
@@ -115,11 +117,15 @@ def pay_demo(reports: Path, out: Path) -> None:
     """The demo's last step: pay every board on the batch's plans and the bundled illustrative
     actuals, under each version's default preset."""
     from bcf_xl.payment.plans import read_batch_plans
+    from bcf_xl.payment.presets import PresetError
     from bcf_xl.payment.run import run_payment
     from bcf_xl.payment.summary import summary_lines
 
-    run = run_payment(read_batch_plans(reports), out, reference=load_reference_or_exit(None),
-                      presets=[], actuals=None)
+    try:
+        run = run_payment(read_batch_plans(reports), out,
+                          reference=load_reference_or_exit(None), presets=[], actuals=None)
+    except PresetError as exc:
+        raise usage_error(str(exc))
     err.print("", highlight=False)
     for line in summary_lines(run.statements, run.actuals.findings, run.info, out):
         err.print(line, markup=False, highlight=False)
