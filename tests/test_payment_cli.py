@@ -99,6 +99,9 @@ def world(tmp_path_factory, template, reference):
             _worked_example(doc)
         if code == BOURNEMOUTH:
             doc["cover"].pop("chair_signed")
+        if code == CITY:  # plans no improvement in reablement in 2015/16
+            row = doc["metrics"]["national"]["reablement"]
+            row["plan_1516_num"] = row["baseline_num"]
         blank = next((root / "templates").glob(f"{code}_*.xlsx"))
         fill_workbook(blank, doc, mailbox / blank.name, template)
     batch = bcf("batch", str(mailbox), "--out", str(root / "reports"), "--workers", "1",
@@ -167,7 +170,8 @@ def test_worked_example_to_the_penny_under_proportional(world):
 
 def test_national_table_and_review_list(threshold):
     """payments.csv has every board with exact pence; Leeds and Bournemouth (invalid, nothing
-    paid) are on the review list, the City of London is reported as having no actuals."""
+    paid) are on the review list; the City of London is reported as having no actuals and, on
+    its plan cell, as planning no improvement in reablement (no division by zero)."""
     out, _ = threshold
     rows = {r["hwb_code"]: r for r in _csv(out / "payments.csv")}
     assert len(rows) == 151
@@ -181,6 +185,9 @@ def test_national_table_and_review_list(threshold):
     found = {(r["hwb_code"], r["code"]) for r in _csv(out / "findings.csv")}
     assert {(BOURNEMOUTH, "payment.plan_invalid"), (CITY, "payment.no_actuals"),
             ("E06000001", "payment.no_plan")} <= found
+    flat = [(r["sheet"], r["field_id"]) for r in _csv(out / "findings.csv")
+            if (r["hwb_code"], r["code"]) == (CITY, "payment.no_improvement_planned")]
+    assert ("Metrics", "/metrics/national/reablement/plan_1516_rate") in flat
 
 
 def test_national_workbook_has_regions_totals_and_a_chart(threshold):

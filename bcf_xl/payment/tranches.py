@@ -14,7 +14,9 @@ from dataclasses import replace
 from fractions import Fraction
 
 from bcf_xl.findings import Finding
-from bcf_xl.payment.designs import LOWER, HIGHER, PROPORTIONAL, Measure, Tranche, TranchePreset
+from bcf_xl.payment.designs import (
+    HIGHER, LOWER, PROPORTIONAL, Measure, Period, Tranche, TranchePreset,
+)
 from bcf_xl.payment.inputs import BoardInputs, empty_statement
 from bcf_xl.payment.money import figure, percent, pounds, split, to_pence
 from bcf_xl.payment.rules import achievement, released
@@ -65,10 +67,10 @@ class _Board:
         return Line(tranche.id, tranche.title, tranche.paid, "conditions", "National conditions",
                     "", amount, paid, amount - paid, RELEASED if self.met else WITHHELD, reason)
 
-    def measure_line(self, tranche: Tranche, measure: Measure, amount: int) -> Line:
-        period = self.preset.period(tranche.period or "")
-        base = Line(tranche.id, tranche.title, tranche.paid, measure.id, self.title(measure),
-                    period.id, amount, 0, amount, HELD, "")
+    def plan_figures(self, measure: Measure, period: Period,
+                     amount: int) -> tuple[Fraction, Fraction, bool] | str:
+        """Baseline, plan and whether lower is better; or, if one is missing, why (and a
+        finding on its cell)."""
         inputs = self.inputs
         baseline, plan = inputs.number(measure.baseline), inputs.number(measure.plans[period.id])
         direction = inputs.text(measure.direction)
@@ -78,7 +80,24 @@ class _Board:
                 self.findings.append(inputs.finding(
                     "payment.plan_value_missing", pointer, field=self.preset.title_of(pointer),
                     what=f"achievement in {measure.title.lower()}", amount=pounds(amount)))
-                return replace(base, reason=f"the plan's figure at {pointer} is missing")
+                return f"the plan's figure at {pointer} is missing"
+        assert baseline is not None and plan is not None
+        if (baseline - plan) * (1 if direction == LOWER else -1) <= 0:
+            # Reported whether or not there is an actual yet: it is a fact about the plan.
+            self.findings.append(inputs.finding(
+                "payment.no_improvement_planned", measure.plans[period.id], measure=measure.id,
+                period=period.title, baseline=figure(baseline), plan=figure(plan)))
+        return baseline, plan, direction == LOWER
+
+    def measure_line(self, tranche: Tranche, measure: Measure, amount: int) -> Line:
+        period = self.preset.period(tranche.period or "")
+        base = Line(tranche.id, tranche.title, tranche.paid, measure.id, self.title(measure),
+                    period.id, amount, 0, amount, HELD, "")
+        figures = self.plan_figures(measure, period, amount)
+        if isinstance(figures, str):
+            return replace(base, reason=figures)
+        baseline, plan, lower = figures
+        inputs = self.inputs
         base = replace(base, baseline=inputs.figure(measure.baseline),
                        plan=inputs.figure(measure.plans[period.id]))
         actual = inputs.actual(measure.id, period.id)
@@ -89,11 +108,7 @@ class _Board:
                     amount=pounds(amount)))
             return replace(base, reason=f"no actual figure for {period.title}")
         achieved, planned = achievement(baseline=baseline, plan=plan, actual=actual.value,
-                                        lower_is_better=direction == LOWER)
-        if not planned:
-            self.findings.append(inputs.finding(
-                "payment.no_improvement_planned", measure.plans[period.id], measure=measure.id,
-                period=period.title, baseline=figure(baseline), plan=figure(plan)))
+                                        lower_is_better=lower)
         paid = released(amount, achieved, rule=self.rule, threshold=self.threshold)
         if tranche.gate and not self.met:
             paid = 0
