@@ -53,7 +53,8 @@ def render_statement(statement: Statement, run: RunInfo) -> str:
     findings = table(("Code", "Severity", "Where", "What to do"),
                      [(f.code, f.severity.value, f"{f.sheet or ''} {' '.join(f.cells)}".strip(),
                        f.message) for f in s.findings]) if s.findings else "<p>None.</p>"
-    review = ("<p>" + e(action(s)) + ":</p><ul>" + "".join(f"<li>{e(r)}</li>" for r in s.review)
+    said = action(s)
+    review = ("<p>" + e(said[:1].upper() + said[1:]) + ":</p><ul>" + "".join(f"<li>{e(r)}</li>" for r in s.review)
               + "</ul>") if s.review else "<p>Not listed: everything at stake was paid.</p>"
     body = (
         f"<h1>Payment for performance: {e(s.name)}</h1>{_banner(run)}"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from bcf_xl.findings import Finding
-from bcf_xl.payment.designs import ReductionPreset
+from bcf_xl.payment.designs import CUMULATIVE, ReductionPreset
 from bcf_xl.payment.inputs import BoardInputs, empty_statement
 from bcf_xl.payment.money import figure, percent, pounds, to_pence
 from bcf_xl.payment.rules import ZERO, quarter_payments
@@ -51,9 +51,26 @@ def _missing(preset: ReductionPreset, inputs: BoardInputs) -> list[Finding]:
     return out
 
 
-def _line(preset: ReductionPreset, inputs: BoardInputs, index: int, quarter: _Quarter,
+def _change(fall: Fraction) -> str:
+    return f"a fall of {figure(fall)}" if fall >= 0 else f"a rise of {figure(-fall)}"
+
+
+def _reason(preset: ReductionPreset, quarters: list[_Quarter], index: int) -> str:
+    quarter = quarters[index]
+    fall = quarter.reduction or ZERO
+    reason = (f"admissions {figure(quarter.actual)} against a baseline of "
+              f"{figure(quarter.baseline)}: {_change(fall)}, planned "
+              f"{_change(quarter.planned)}")
+    if preset.variant == CUMULATIVE:
+        to_date = quarters[: index + 1]
+        reason += (f"; to date {_change(sum((q.reduction or ZERO for q in to_date), ZERO))}, "
+                   f"planned {_change(sum((q.planned for q in to_date), ZERO))}")
+    return reason
+
+
+def _line(preset: ReductionPreset, inputs: BoardInputs, quarters: list[_Quarter], index: int,
           unit_cost: Fraction, paid: int) -> Line:
-    q = preset.quarters[index]
+    q, quarter = preset.quarters[index], quarters[index]
     planned = max(quarter.planned, ZERO)
     value = to_pence(unit_cost * planned)
     actual = inputs.actual(preset.measures[0].id, q.period)
@@ -63,9 +80,7 @@ def _line(preset: ReductionPreset, inputs: BoardInputs, index: int, quarter: _Qu
         fall = quarter.reduction or ZERO
         share = min(max(fall / planned, ZERO), Fraction(1)) if planned else None
         status = RELEASED if value and paid >= value else PART_RELEASED if paid else WITHHELD
-        reason = (f"admissions {figure(quarter.actual)} against a baseline of "
-                  f"{figure(quarter.baseline)}: a fall of {figure(fall)}, "
-                  f"planned {figure(quarter.planned)}")
+        reason = _reason(preset, quarters, index)
     return Line(q.id, q.title, "the following quarter", preset.measures[0].id,
                 preset.measures[0].title, q.period, value, paid, None, status, reason, share,
                 inputs.figure(q.baseline), inputs.figure(q.plan),
@@ -95,8 +110,8 @@ def pay_reduction(preset: ReductionPreset, inputs: BoardInputs) -> Statement:
     payments = quarter_payments(unit_cost=unit_cost, reductions=[q.reduction for q in quarters],
                                 planned=[q.planned for q in quarters], variant=preset.variant,
                                 pot=pot)
-    lines = tuple(_line(preset, inputs, i, q, unit_cost, p)
-                  for i, (q, p) in enumerate(zip(quarters, payments)))
+    lines = tuple(_line(preset, inputs, quarters, i, unit_cost, p)
+                  for i, p in enumerate(payments))
     paid = sum(payments)
     return Statement(
         board.code, board.name, board.region, preset.id, preset.title, preset.design,
