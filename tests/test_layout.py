@@ -1,8 +1,8 @@
 """The package tree reads as the pipeline, and its stages depend on each other in one direction.
 
-spec -> issue; file -> read -> check -> report; many files -> batch. A stage may use the stages
-before it, never one after it: an import the other way (which is how the earlier cycles between
-the spec and pre-population, and between batch and report, began) fails here.
+spec -> issue; file -> read -> check -> report; many files -> batch -> payment. A stage may use
+the stages before it, never one after it: an import the other way (which is how the earlier
+cycles between the spec and pre-population, and between batch and report, began) fails here.
 """
 
 from __future__ import annotations

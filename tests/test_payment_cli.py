@@ -301,6 +301,10 @@ def test_illustrative_actuals_are_labelled_everywhere(world):
     assert "ILLUSTRATIVE" in result.stderr
     assert {r["illustrative_actuals"] for r in _csv(out / "payments.csv")} == {"yes"}
     assert {r["illustrative_actuals"] for r in _csv(out / "review.csv")} == {"yes"}
+    assert {r["illustrative_actuals"] for r in _csv(out / "findings.csv")} == {"yes"}
+    data = json.loads((out / "statements.json").read_text())
+    assert data["run"]["illustrative_actuals"] is True and "ILLUSTRATIVE" in data["run"][
+        "actuals_method"]
     for book in (out / "payments.xlsx", out / "statements" / f"{LEEDS}.xlsx"):
         for ws in openpyxl.load_workbook(book).worksheets:
             assert str(ws["A2"].value).startswith("ILLUSTRATIVE"), (book, ws.title)

@@ -30,24 +30,25 @@ from bcf_xl.payment.statement import RunInfo, Statement
 from bcf_xl.payment.workbooks import write_national, write_statement
 
 FINDING_COLUMNS = ("source", "hwb_code", "code", "severity", "sheet", "cell", "cells",
-                   "field_id", "message")
+                   "field_id", "message", "illustrative_actuals")
 
 
-def finding_rows(statements: Sequence[Statement],
-                 actuals_findings: Sequence[Finding]) -> tuple[list[Finding], list[dict[str, Any]]]:
+def finding_rows(statements: Sequence[Statement], actuals_findings: Sequence[Finding],
+                 illustrative: bool) -> tuple[list[Finding], list[dict[str, Any]]]:
     """Every finding of the run: the actual-performance file's first, then each board's."""
     found: list[Finding] = list(actuals_findings)
-    rows = [_row(f, f.sheet or "", "") for f in actuals_findings]
+    rows = [_row(f, f.sheet or "", "", illustrative) for f in actuals_findings]
     for s in statements:
         found += s.findings
-        rows += [_row(f, s.plan_file, s.hwb_code) for f in s.findings]
+        rows += [_row(f, s.plan_file, s.hwb_code, illustrative) for f in s.findings]
     return found, rows
 
 
-def _row(f: Finding, source: str, hwb_code: str) -> dict[str, Any]:
+def _row(f: Finding, source: str, hwb_code: str, illustrative: bool) -> dict[str, Any]:
     return {"source": source, "hwb_code": hwb_code, "code": f.code, "severity": f.severity.value,
             "sheet": f.sheet or "", "cell": f.cell or "", "cells": " ".join(f.cells),
-            "field_id": f.field_id or "", "message": f.message}
+            "field_id": f.field_id or "", "message": f.message,
+            "illustrative_actuals": illustrative}
 
 
 def _write_all(d: Path, statements: Sequence[Statement], actuals_findings: Sequence[Finding],
@@ -55,7 +56,7 @@ def _write_all(d: Path, statements: Sequence[Statement], actuals_findings: Seque
     columns, rows = board_rows(statements)
     write_csv(d / "payments.csv", columns, rows)
     write_csv(d / "review.csv", REVIEW_COLUMNS, review_rows(statements))
-    found, finding_table = finding_rows(statements, actuals_findings)
+    found, finding_table = finding_rows(statements, actuals_findings, run.illustrative)
     write_csv(d / "findings.csv", FINDING_COLUMNS, finding_table)
     write_json(d / "statements.json", {"run": run.to_dict(),
                                        "statements": [s.to_dict() for s in statements]})
