@@ -87,8 +87,8 @@ def _csv_rows(text: str) -> tuple[list[str], Iterator[_Row]]:
     return header, rows()
 
 
-def _json_rows(payload: Any) -> tuple[list[str], Iterator[_Row], str]:
-    """Columns present, the rows, and the pointer prefix of the rows ('' or '/rows')."""
+def _json_rows(payload: Any) -> tuple[list[str], Iterator[_Row]]:
+    """Columns present, and the rows, each cell named by its pointer (/rows/3/value)."""
     prefix = "/rows" if isinstance(payload, dict) else ""
     records = payload.get("rows") if isinstance(payload, dict) else payload
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
@@ -99,7 +99,7 @@ def _json_rows(payload: Any) -> tuple[list[str], Iterator[_Row], str]:
         for i, record in enumerate(records):
             values = {str(k).lower(): v for k, v in record.items()}
             yield _Row(i + 1, values, {c: f"{prefix}/{i}/{c}" for c in COLUMNS})
-    return header, rows(), prefix
+    return header, rows()
 
 
 class _Check:
@@ -230,7 +230,7 @@ def read_actuals(path: Path, *, reference: Reference, presets: Sequence[Preset],
     try:
         if Path(path).suffix.lower() == ".json":
             payload = json.loads(text)
-            header, rows, _ = _json_rows(payload)
+            header, rows = _json_rows(payload)
             meta = payload if isinstance(payload, dict) else {}
         else:
             header, rows = _csv_rows(text)

@@ -68,8 +68,8 @@ class _Reader:
                       f"{value!r} must be a pointer into a return, like /metrics/p4p_share")
         return value
 
-    def items(self, key: str, where: str = "") -> list[Mapping[str, Any]]:
-        value = (self.data if not where else self.data.get(where, {})).get(key)
+    def items(self, key: str) -> list[Mapping[str, Any]]:
+        value = self.data.get(key)
         if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
             self.fail(key, "must be a non-empty list of settings")
             return []
@@ -177,6 +177,9 @@ def _common(r: _Reader, path: Path) -> dict[str, Any]:
 def _design_1(r: _Reader, common: dict[str, Any]) -> TranchePreset:
     periods, measures = _periods(r), _measures(r)
     by_id = {m.id: m for m in measures}
+    for m in measures:
+        if not m.direction:
+            r.fail(f"measures.{m.id}.direction", "is needed: which way is better is the plan's")
     rule = r.data.get("release_rule")
     if rule not in RELEASE_RULES:
         r.fail("release_rule", f"{rule!r} is not one of {', '.join(RELEASE_RULES)}")
