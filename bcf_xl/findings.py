@@ -26,7 +26,7 @@ class CodeInfo:
     severity: Severity
     title: str
     message: str  # str.format template; placeholders are filled from Finding.params
-    layer: str  # file, identity, structure, schema, formula, rule, batch, internal
+    layer: str  # file, identity, structure, schema, formula, rule, batch, payment, internal
 
 
 @dataclass(frozen=True)
@@ -275,6 +275,67 @@ _CODES = (
        "The risk register has no risk of category 'Payment for performance'. The revised plan "
        "must include the risk of not achieving the planned reduction in non-elective "
        "admissions, and what then happens to the money held back."),
+    # -- payment for performance: the actual-performance file ----------------------------------
+    _c("actuals.unreadable", "error", "payment", "Actual performance file unreadable",
+       "The actual-performance file {file} cannot be read: {detail}. Save it as CSV (UTF-8) or "
+       "JSON in the format of docs/payment.md and run the payment again."),
+    _c("actuals.column_missing", "error", "payment", "Column missing from actual performance",
+       "The actual-performance file has no '{column}' column, so none of its rows can be used. "
+       "Its first row must name the columns: {columns}."),
+    _c("actuals.unknown_board", "error", "payment", "Unknown board in actual performance",
+       "Row {row}, column '{column}': {found} is not a Health and Wellbeing Board in the "
+       "reference data, so the row is not used. Give the board's code (the ONS code of its "
+       "first council, such as E08000035)."),
+    _c("actuals.unknown_measure", "error", "payment", "Unknown measure in actual performance",
+       "Row {row}, column '{column}': '{found}' is not a measure that {presets} pays on, so the "
+       "row is not used. Use one of: {known}."),
+    _c("actuals.period_missing", "error", "payment", "Period missing from actual performance",
+       "Row {row}, column '{column}': no period is given, so the row is not used. Give the period "
+       "the figure is for, one of: {known}."),
+    _c("actuals.unknown_period", "error", "payment", "Unknown period in actual performance",
+       "Row {row}, column '{column}': '{found}' is not a period that {presets} pays on, so the "
+       "row is not used. Use one of: {known}."),
+    _c("actuals.duplicate", "error", "payment", "Figure given twice",
+       "Row {row}: {board} already has a figure for {measure} in {period} (row {first}). Neither "
+       "is used until one of the two rows is removed."),
+    _c("actuals.negative", "error", "payment", "Negative figure",
+       "Row {row}, column '{column}': {found} is below zero, which no count, rate or "
+       "percentage can be, so the row is not used. Check the figure."),
+    _c("actuals.not_a_number", "error", "payment", "Figure is not a number",
+       "Row {row}, column '{column}': '{found}' is not a number, so the row is not used. Enter "
+       "digits only, with a decimal point if needed (no commas, % or £)."),
+    _c("actuals.value_missing", "error", "payment", "No figure in the row",
+       "Row {row}: no usable figure is given for {measure} in {period}. Fill in {wanted}."),
+    _c("actuals.denominator_zero", "error", "payment", "Denominator is zero",
+       "Row {row}, column '{column}': the denominator is 0, so no rate can be worked out and the "
+       "row is not used. Give the population or cohort, or the rate itself in 'value'."),
+    _c("actuals.ambiguous", "error", "payment", "Both a value and a fraction given",
+       "Row {row} gives a value and a numerator or denominator, so it is not clear which figure "
+       "counts and the row is not used. Give either the value, or the numerator and denominator."),
+    # -- payment for performance: plans and boards --------------------------------------------
+    _c("payment.no_plan", "error", "payment", "No plan to pay on",
+       "{board} has no return that could be read, so nothing can be paid. Once a valid plan "
+       "has been assured, run the payment again."),
+    _c("payment.plan_invalid", "error", "payment", "Plan invalid: nothing paid",
+       "{board}'s return that counts ({file}) has {errors} error(s), so nothing is paid on it and "
+       "its stake of {stake} is held. Once the errors in the assurance reports are put right and "
+       "the plan is valid, run the payment again."),
+    _c("payment.version_not_covered", "error", "payment", "No payment design for the plan",
+       "{board}'s plan is on template version {version}, which no preset in this run covers "
+       "({presets}), so nothing is paid on it. Run again with a preset for {version}."),
+    _c("payment.plan_value_missing", "error", "payment", "Plan figure missing",
+       "'{field}' is blank or not a number in {board}'s plan, so {what} cannot be worked out and "
+       "its money ({amount}) is held. Put the figure in the plan and assure it again."),
+    _c("payment.no_actuals", "warning", "payment", "No actual performance for the board",
+       "There are no usable actual-performance figures for {board} in {file}, so none of its "
+       "performance money can be released; it is held until the figures are given."),
+    _c("payment.actual_missing", "warning", "payment", "Actual figure missing",
+       "There is no usable actual figure for {measure} in {period} for {board}, so its money "
+       "({amount}) is held until one is given."),
+    _c("payment.no_improvement_planned", "warning", "payment", "No improvement planned",
+       "{board}'s plan for {measure} in {period} (baseline {baseline}, plan {plan}) plans no "
+       "improvement, so achievement cannot be measured against a planned improvement. Its money "
+       "is released only if the actual is at least as good as the plan."),
     # -- batch and internal -------------------------------------------------------------------
     _c("batch.worker_failed", "error", "batch", "File could not be checked",
        "This file could not be checked ({detail}). It has been set aside for a person to look at; "

@@ -1,8 +1,8 @@
 """The package tree reads as the pipeline, and its stages depend on each other in one direction.
 
-spec -> issue; file -> read -> check -> report; many files -> batch. A stage may use the stages
-before it, never one after it: an import the other way (which is how the earlier cycles between
-the spec and pre-population, and between batch and report, began) fails here.
+spec -> issue; file -> read -> check -> report; many files -> batch -> payment. A stage may use
+the stages before it, never one after it: an import the other way (which is how the earlier
+cycles between the spec and pre-population, and between batch and report, began) fails here.
 """
 
 from __future__ import annotations
@@ -26,9 +26,11 @@ ALLOWED: dict[str, set[str]] = {
     "check": {"spec", "read", "reference", "issue", "findings"},
     "validate": {"spec", "read", "check", "reference", "findings"},
     "report": {"spec", "read", "validate", "findings", "atomic"},
-    "samples": {"spec", "issue", "reference", "read", "findings", "atomic", "parallel"},
+    "samples": {"spec", "issue", "reference", "read", "findings", "atomic", "parallel", "payment"},
     "batch": {"spec", "read", "check", "validate", "report", "reference", "findings", "atomic",
               "issue"},
+    "payment": {"spec", "reference", "read", "check", "validate", "report", "batch", "findings",
+                "atomic"},
     "cli": None,  # the command line may use every stage
 }
 

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import typer
 
-from bcf_xl.cli import assure, check, issue
+from bcf_xl.cli import assure, check, issue, pay
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
-                  help="Issue, validate and assure Better Care Fund planning workbooks.")
+                  help="Issue, validate and assure Better Care Fund planning workbooks, and work out "
+                  "payment for performance.")
 
 # The commands, in the order of the pipeline (and of `bcf-xl --help`).
 for command in (issue.generate, issue.schema, issue.codes, issue.example, issue.fill,
-                check.validate, check.extract, assure.batch, assure.demo):
+                check.validate, check.extract, assure.batch, pay.p4p, assure.demo):
     app.command()(command)
 
 

@@ -78,7 +78,9 @@ def demo(
                              "makes.", file_okay=False),
     workers: int = typer.Option(2, "--workers", min=1, max=64),
 ) -> None:
-    """The main job on the bundled data: issue, fill as boards would, batch-validate."""
+    """The main job on the bundled data: issue, fill as boards would, batch-validate, pay
+    (on illustrative actual performance)."""
+    from bcf_xl.cli.pay import pay_demo
     from bcf_xl.samples.demo import build_mailbox
 
     template = load_template_version(None)
@@ -90,7 +92,11 @@ def demo(
     reports = out / "reports"
     _run_batch(mailbox, reports, workers=workers, timeout=60.0, reference=None, assurance=None,
                limits=parse_limits(None))
+    payment = out / "payment"
+    pay_demo(reports, payment)
     err.print(f"\nTemplates: {out / 'templates'}\nReturns as received: {mailbox}\n"
-              f"Reports: {reports} (start with report.html)", highlight=False)
+              f"Reports: {reports} (start with report.html)\n"
+              f"Payment for performance (illustrative actuals): {payment} (start with index.html)",
+              highlight=False)
 
 

@@ -14,6 +14,7 @@ LAYERS = {
     "formula": "Formulas",
     "rule": "Business rules",
     "batch": "Batch runs",
+    "payment": "Payment for performance: actual performance and the plans paid on",
     "internal": "The validator itself",
 }
 

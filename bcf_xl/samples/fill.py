@@ -103,7 +103,11 @@ def fill_workbook(template_path: Path, data: Mapping[str, Any], out_path: Path,
 
     check_openpyxl_is_safe()
     wb = openpyxl.load_workbook(template_path)
-    _Filler(wb, template or _template_of(wb)).fill(data)
+    own = _template_of(wb)
+    if template is not None and template.version != own.version:
+        raise FillError(f"the workbook is a template of version {own.version}, not "
+                        f"{template.version}")
+    _Filler(wb, template or own).fill(data)
     with atomic_path(Path(out_path)) as tmp:
         wb.save(tmp)
     return Path(out_path)

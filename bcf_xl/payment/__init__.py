@@ -1,0 +1,1 @@
+"""Payment for performance: presets -> plans and actuals -> calculation -> statements."""
