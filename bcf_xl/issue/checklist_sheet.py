@@ -16,6 +16,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from bcf_xl.issue.checks import check_formula, check_sheet, check_target
+from bcf_xl.issue import text_fit
 from bcf_xl.issue.form import absolute
 from bcf_xl.issue.layout import SheetLayout
 from bcf_xl.issue.styles import Styles
@@ -27,6 +28,7 @@ from bcf_xl.spec.rows import RowSeed
 
 STATUS_NAME = "checklist.status"
 SHEET_COL, DESC_COL, LINK_COL, CHECK_COL = 1, 2, 3, 4
+WIDTHS = {0: 2, SHEET_COL: 22, DESC_COL: 70, LINK_COL: 12, CHECK_COL: 12}
 
 
 def _excel_ref(pointer: str, item: Item | None = None) -> str:
@@ -95,11 +97,8 @@ def write_checklist(wb: Workbook, ws: Worksheet, styles: Styles, template: Templ
     """The Checklist sheet: per sheet, every required cell and every check of the version,
     each with a link and a live Yes/No; "Complete template" only when all read Yes."""
     lines = _lines(template, answers, verdicts, layouts, seeds, issued)
-    ws.set_column(0, 0, 2)
-    ws.set_column(SHEET_COL, SHEET_COL, 22)
-    ws.set_column(DESC_COL, DESC_COL, 70)
-    ws.set_column(LINK_COL, LINK_COL, 12)
-    ws.set_column(CHECK_COL, CHECK_COL, 12)
+    for col, width in WIDTHS.items():
+        ws.set_column(col, col, width)
     ws.write(0, SHEET_COL, "Checklist", styles.title())
     ws.write(1, SHEET_COL, "Template status:", styles.text(bold=True))
     sheets = list(dict.fromkeys(line.sheet for line in lines))
@@ -111,9 +110,11 @@ def write_checklist(wb: Workbook, ws: Worksheet, styles: Styles, template: Templ
     ws.write_formula(1, DESC_COL, f'=IF(COUNTIF({status_range},"No")=0,"{checklist.COMPLETE}",'
                      f'"{checklist.INCOMPLETE}")', styles.text(bold=True), status)
     wb.define_name(STATUS_NAME, absolute(ws.get_name(), xl_rowcol_to_cell(1, DESC_COL)))
-    ws.write(2, SHEET_COL, "Every line must read Yes before the template is sent: each required "
-             "cell filled in, and each check of the figures and answers passed. Click a cell "
-             "reference to go to the cell.", styles.help())
+    help_text = ("Every line must read Yes before the template is sent: each required cell "
+                 "filled in, and each check of the figures and answers passed. Click a cell "
+                 "reference to go to the cell.")
+    ws.merge_range(2, SHEET_COL, 2, CHECK_COL, help_text, styles.help())
+    ws.set_row(2, text_fit.height([(help_text, sum(WIDTHS.values()) - WIDTHS[0])], 9))
     ws.write(4, SHEET_COL, "Sheet", styles.header())
     ws.write(4, DESC_COL, "Sheet complete", styles.header())
     row = first_item_row
@@ -127,8 +128,10 @@ def write_checklist(wb: Workbook, ws: Worksheet, styles: Styles, template: Templ
         for k, line in enumerate(mine):
             r = start + k
             ws.write_string(r, SHEET_COL, sheet.title, styles.text())
-            ws.write_string(r, DESC_COL, ("Check: " if line.is_check else "") + line.description,
-                            styles.text())
+            description = ("Check: " if line.is_check else "") + line.description
+            ws.write_string(r, DESC_COL, description, styles.text())
+            ws.set_row(r, text_fit.height([(description, WIDTHS[DESC_COL]),
+                                           (sheet.title, WIDTHS[SHEET_COL])]))
             ws.write_url(r, LINK_COL, f"internal:'{sheet.title}'!{line.target}", styles.link(),
                          line.target)
             ws.write_formula(r, CHECK_COL, line.formula, styles.text(bold=True), line.answer)

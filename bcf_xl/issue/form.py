@@ -10,7 +10,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from bcf_xl.spec.compute import bands
-from bcf_xl.issue import controls
+from bcf_xl.issue import controls, text_fit
 from bcf_xl.issue.layout import (
     FIRST_COL, HELP_COL, LABEL_COL, VALUE_COL, FieldsPlace, SheetLayout, TablePlace,
 )
@@ -20,7 +20,8 @@ from bcf_xl.spec.formulas import Arg
 from bcf_xl.spec import pointer as pointers
 from bcf_xl.spec.model import FORMULA, INPUT, PREPOPULATED, Field, Template
 
-LONG_ROW_HEIGHT = 48
+LONG_ROW_HEIGHT = 48  # about three lines and a half of 10-point text
+ABOUT_SPAN = 6  # the sheet's description runs across the first seven columns
 
 
 def absolute(sheet_title: str, first: str, last: str | None = None) -> str:
@@ -86,8 +87,11 @@ class FormWriter:
     def write(self, layout: SheetLayout, hwb_name: str, data: dict[str, Any]) -> None:
         sheet = layout.sheet
         self.ws.write(0, FIRST_COL, f"{sheet.title} - {hwb_name}", self.styles.title())
-        self.ws.merge_range(1, FIRST_COL, 1, FIRST_COL + 6, sheet.about, self.styles.about())
-        self.ws.set_row(1, 45)
+        self.ws.merge_range(1, FIRST_COL, 1, FIRST_COL + ABOUT_SPAN, sheet.about,
+                            self.styles.about())
+        about_width = sum(layout.widths.get(c, 8.43) for c in
+                          range(FIRST_COL, FIRST_COL + ABOUT_SPAN + 1))
+        self.ws.set_row(1, text_fit.height([(sheet.about, about_width)]))
         for col, width in layout.widths.items():
             self.ws.set_column(col, col, width)
         for place in layout.places:
@@ -97,6 +101,8 @@ class FormWriter:
                 self._fields(layout, place, data)
         if layout.freeze_row is not None:
             self.ws.freeze_panes(layout.freeze_row, 0)
+            # Printed, the long table's header row heads every page it runs over.
+            self.ws.repeat_rows(layout.freeze_row - 1)
         self.ws.protect("", {"format_columns": True, "format_rows": True})
 
     def _fields(self, layout: SheetLayout, place: FieldsPlace, data: dict[str, Any]) -> None:
@@ -116,8 +122,7 @@ class FormWriter:
                 self.ws.data_validation(row, VALUE_COL, row, VALUE_COL, options)
             if field.help:
                 self.ws.write_string(row, HELP_COL, field.help, self.styles.help())
-            if field.type == "longtext":
-                self.ws.set_row(row, LONG_ROW_HEIGHT)
+            self.ws.set_row(row, self._field_height(layout, field, data.get(field.id)))
             self.wb.define_name(field.qid, absolute(sheet.title, xl_rowcol_to_cell(row, VALUE_COL)))
 
     def _table(self, layout: SheetLayout, place: TablePlace, rows: Any) -> None:
@@ -128,7 +133,8 @@ class FormWriter:
         for j, column in enumerate(table.columns):
             title = column.title + (" *" if column.required else "")
             self.ws.write_string(place.header_row, FIRST_COL + j, title, self.styles.header())
-        self.ws.set_row(place.header_row, 56)
+        self.ws.set_row(place.header_row, text_fit.height(
+            [(c.title + " *", layout.widths[place.col(c.id)]) for c in table.columns]))
         for i, seed in enumerate(place.seeds):
             key = seed.key if seed.key is not None else str(i)
             values = _row_values(rows, key, i)
@@ -139,10 +145,29 @@ class FormWriter:
                 pointer = pointers.cell(table.qid, key, column.id)
                 self._cell(place.first_row + i, place.col(column.id), shown, values.get(column.id),
                            pointer, refs)
-            if any(c.type == "longtext" for c in table.columns) and not table.open_rows:
-                self.ws.set_row(place.first_row + i, LONG_ROW_HEIGHT)
+            self.ws.set_row(place.first_row + i, self._row_height(layout, place, values))
         self._table_controls(place)
         self._table_names(sheet.title, place)
+
+    def _field_height(self, layout: SheetLayout, field: Field, value: Any) -> float:
+        cells = [(field.title + " *", layout.widths[LABEL_COL])]
+        if isinstance(value, str):
+            cells.append((value, layout.widths[VALUE_COL]))
+        shown = text_fit.height(cells)
+        if field.help:
+            shown = max(shown, text_fit.height([(field.help, layout.widths[HELP_COL])], 9))
+        # A board writes paragraphs into long text: room for a few lines before it types.
+        return max(shown, LONG_ROW_HEIGHT) if field.type == "longtext" and field.is_input \
+            else shown
+
+    def _row_height(self, layout: SheetLayout, place: TablePlace, values: dict[str, Any]) -> float:
+        """Fits the row's issued text; rows with long text to type in get room for it."""
+        cells = [(v, layout.widths[place.col(k)]) for k, v in values.items()
+                 if isinstance(v, str)]
+        shown = text_fit.height(cells)
+        if any(c.type == "longtext" and c.role == INPUT for c in place.table.columns):
+            shown = max(shown, LONG_ROW_HEIGHT)
+        return shown
 
     def _table_controls(self, place: TablePlace) -> None:
         for column in place.table.columns:

@@ -5,8 +5,27 @@ from __future__ import annotations
 
 from xlsxwriter.worksheet import Worksheet
 
+from bcf_xl.issue import text_fit
+from bcf_xl.issue.guidance_p4p import p4p_paragraphs
 from bcf_xl.issue.styles import Styles
 from bcf_xl.spec.model import Template
+
+LABEL_WIDTH, TEXT_WIDTH = 28, 100
+CHECKLIST_TITLE = "Checklist"
+CHECKLIST_ABOUT = (
+    "Every required cell, sheet by sheet, and every check NHS England makes of your figures and "
+    "answers that a spreadsheet can make (funding and spending agree, contributions at their "
+    "minimums, capital grants included in full, sign-off before submission, and the others), "
+    "each with a link to its cells and a live Yes or No. Its title reads Complete template only "
+    "when every line reads Yes.")
+CHECKING = (
+    "Before sending, make the Checklist sheet read Complete template. NHS England checks every "
+    "return in the same way when it arrives, and more besides (which board's template it is, "
+    "values changed in grey cells, the national conditions, the metrics); you can run those "
+    "checks yourself before sending by uploading the workbook to NHS England's Better Care Fund "
+    "return service with the upload key sent to your board with this template: it lists every "
+    "finding with its sheet and cell, and gives back a copy of your workbook with each one "
+    "marked.")
 
 COLOUR_KEY = (
     ("input", "Yellow: enter your figures or text here."),
@@ -18,8 +37,8 @@ COLOUR_KEY = (
 def write_guidance(ws: Worksheet, template: Template, styles: Styles, hwb_name: str,
                    issued: str) -> None:
     ws.set_column(0, 0, 2)
-    ws.set_column(1, 1, 28)
-    ws.set_column(2, 2, 100)
+    ws.set_column(1, 1, LABEL_WIDTH)
+    ws.set_column(2, 2, TEXT_WIDTH)
     ws.write(0, 1, f"{template.title} - {hwb_name}", styles.title())
     rows: list[tuple[str, str]] = [
         ("Purpose", template.sheet("guidance").purpose or ""),
@@ -29,11 +48,8 @@ def write_guidance(ws: Worksheet, template: Template, styles: Styles, hwb_name: 
         ("Template", f"{template.id} version {template.version}, issued {issued} under the "
                      f"{template.issued_under}."),
         ("Changes in this version", " ".join(template.changes)),
-        ("Checking your return", "The Checklist sheet shows, for every required cell, whether it "
-                                 "is complete, with a link to the cell. Before sending, run the "
-                                 "bcf-xl validate command (or ask your NHS England contact to) "
-                                 "to check totals, national conditions and metrics."),
-    ]
+        ("Checking your return", CHECKING),
+    ] + p4p_paragraphs(template)
     row = 2
     for label, text in rows:
         row = _paragraph(ws, styles, row, label, text)
@@ -48,6 +64,7 @@ def write_guidance(ws: Worksheet, template: Template, styles: Styles, hwb_name: 
     row += 1
     for sheet in template.sheets:
         row = _paragraph(ws, styles, row, sheet.title, sheet.about)
+    row = _paragraph(ws, styles, row, CHECKLIST_TITLE, CHECKLIST_ABOUT)
     row += 1
     ws.write(row, 1, "The national conditions", styles.block_title())
     row += 1
@@ -60,8 +77,5 @@ def write_guidance(ws: Worksheet, template: Template, styles: Styles, hwb_name: 
 def _paragraph(ws: Worksheet, styles: Styles, row: int, label: str, text: str) -> int:
     ws.write_string(row, 1, label, styles.text(bold=True))
     ws.write_string(row, 2, text, styles.text())
-    # Excel does not grow rows for wrapped text written by a library: size them from the text
-    # (about 110 characters a line in the text column, 28 in the label column).
-    lines = max(1, -(-len(text) // 110) + text.count("\n"), -(-len(label) // 28))
-    ws.set_row(row, 14 * lines + 2)
+    ws.set_row(row, text_fit.height([(label, LABEL_WIDTH), (text, TEXT_WIDTH)]))
     return row + 1

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from bcf_xl.spec.rows import RowSeed
-from bcf_xl.spec.model import FieldsBlock, Sheet, Table
+from bcf_xl.spec.model import FORMULA, FieldsBlock, Sheet, Table
 
 FIRST_COL = 1  # column A is a margin
 LABEL_COL = 1
@@ -80,18 +80,38 @@ def _widen(widths: dict[int, float], col: int, width: float) -> None:
     widths[col] = max(widths.get(col, 8), width)
 
 
+LONG_TABLE = 20  # rows: a table this long keeps its header in view and its totals above it
+
+
+def _is_totals(block: object) -> bool:
+    return isinstance(block, FieldsBlock) and all(f.role == FORMULA for f in block.fields)
+
+
+def block_order(sheet: Sheet, seeds: dict[str, tuple[RowSeed, ...]]) -> list:
+    """The sheet's blocks in the order they are laid out: as the spec lists them, except that
+    calculated totals that follow a long table go above it, so that they are seen (and
+    printed) with the table's first rows, not alone after a page of blank rows."""
+    blocks = list(sheet.blocks)
+    for i in range(len(blocks) - 1):
+        table, after = blocks[i], blocks[i + 1]
+        if isinstance(table, Table) and table.open_rows and _is_totals(after) \
+                and len(seeds[table.qid]) > LONG_TABLE:
+            blocks[i], blocks[i + 1] = after, table
+    return blocks
+
+
 def layout_sheet(sheet: Sheet, seeds: dict[str, tuple[RowSeed, ...]]) -> SheetLayout:
     """Stack the sheet's blocks top to bottom, a blank row between them."""
     layout = SheetLayout(sheet)
     _widen(layout.widths, 0, 2)
     row = FIRST_BLOCK_ROW
-    for block in sheet.blocks:
+    for block in block_order(sheet, seeds):
         if isinstance(block, Table):
             place = TablePlace(block, row, row + 1, row + 2, seeds[block.qid])
             for j, column in enumerate(block.columns):
                 _widen(layout.widths, FIRST_COL + j,
                        column.width or DEFAULT_WIDTHS.get(column.type, 14))
-            if block.open_rows and layout.freeze_row is None and len(place.seeds) > 20:
+            if block.open_rows and layout.freeze_row is None and len(place.seeds) > LONG_TABLE:
                 # Long tables keep their headers in view; only the first such table can.
                 layout.freeze_row = place.first_row
             row = place.last_row + 2

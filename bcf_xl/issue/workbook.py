@@ -42,6 +42,18 @@ class _Worksheet(Worksheet):
         return formula[1:] if formula.startswith("=") else formula
 
 
+def print_header(template: Template, hwb: Hwb, issued: dt.date) -> tuple[str, str]:
+    """Page header and footer (Excel's codes: &L &C &R sections, &A sheet, &P page, &N pages;
+    a literal & is doubled)."""
+    def text(value: str) -> str:
+        return value.replace("&", "&&")
+    header = (f"&L&9{text(hwb.name)} ({hwb.code})&C&9&A"
+              f"&R&9Better Care Fund plan, template version {template.version}")
+    footer = (f"&L&9Issued by NHS England on {issued:%d/%m/%Y}&C&9Page &P of &N"
+              f"&R&9{text(template.id)} {template.version}")
+    return header, footer
+
+
 def file_name(template: Template, hwb: Hwb) -> str:
     """ONS code first, so a folder of returns sorts by board and a code is never ambiguous."""
     safe = "".join(ch if ch.isalnum() else "-" for ch in hwb.name).strip("-")
@@ -81,12 +93,17 @@ def _write(template: Template, hwb: Hwb, path: Path, issued: dt.date) -> None:
                        "created": created})
     styles = Styles(wb, template.style)
 
+    header, footer = print_header(template, hwb, issued)
+
     def add(title: str) -> Worksheet:
         ws = wb.add_worksheet(title, worksheet_class=_Worksheet)
-        # Printed, each sheet fits the width of landscape A4 pages.
+        # Printed, each sheet fits the width of landscape A4 pages, and every page says whose
+        # plan it is, which template, which sheet and which page.
         ws.set_landscape()
         ws.set_paper(9)
         ws.fit_to_pages(1, 0)
+        ws.set_header(header)
+        ws.set_footer(footer)
         return ws
 
     guidance = add(template.sheet("guidance").title)

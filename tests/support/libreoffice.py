@@ -34,6 +34,7 @@ import pytest
 
 __all__ = [
     "LibreOfficeError",
+    "convert_pdf",
     "recalc_convert",
     "require_libreoffice",
     "soffice_path",
@@ -208,6 +209,16 @@ def recalc_convert(sources: Sequence[Path], out_dir: Path) -> list[Path]:
     modified. Raises LibreOfficeError naming any file for which no output appeared (soffice
     exits 0 even when it cannot load a file) or if soffice times out.
     """
+    return _convert(sources, out_dir, "xlsx", XLSX_FILTER)
+
+
+def convert_pdf(sources: Sequence[Path], out_dir: Path) -> list[Path]:
+    """Print each workbook to PDF as LibreOffice lays it out (page setup, headers, footers,
+    row heights), recalculated; returns the PDFs in the order given."""
+    return _convert(sources, out_dir, "pdf", "calc_pdf_Export")
+
+
+def _convert(sources: Sequence[Path], out_dir: Path, ext: str, filter_name: str) -> list[Path]:
     srcs = [Path(s).resolve() for s in sources]
     out_dir = Path(out_dir).resolve()
     for src in srcs:
@@ -215,7 +226,7 @@ def recalc_convert(sources: Sequence[Path], out_dir: Path) -> list[Path]:
             raise FileNotFoundError(src)
         if src.parent == out_dir:
             raise ValueError(f"out_dir is the folder of {src}; converting would overwrite it")
-    outputs = [out_dir / f"{src.stem}.xlsx" for src in srcs]
+    outputs = [out_dir / f"{src.stem}.{ext}" for src in srcs]
     if len(set(outputs)) != len(outputs):
         raise ValueError("two sources have the same file name; their outputs would collide")
     if not srcs:
@@ -228,7 +239,7 @@ def recalc_convert(sources: Sequence[Path], out_dir: Path) -> list[Path]:
     with _office_home() as (profile_url, env, scratch):
         log = scratch / "soffice.log"
         cmd = _soffice_command(profile_url) + [
-            "--convert-to", f"xlsx:{XLSX_FILTER}", "--outdir", str(out_dir), *map(str, srcs),
+            "--convert-to", f"{ext}:{filter_name}", "--outdir", str(out_dir), *map(str, srcs),
         ]
         proc = _start(cmd, env, log)
         try:
