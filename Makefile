@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench system-deps
+.PHONY: demo test bench serve system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,11 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/bcf-xl demo --out out/demo
+
+# The web intake on the demo data (templates, returns, keys and submissions made once in
+# ./bcf-xl-data); it prints where the keys are. http://127.0.0.1:8000/
+serve: $(STAMP)
+	$(BIN)/bcf-xl serve --demo
 
 system-deps:
 	sh scripts/install-system-deps.sh

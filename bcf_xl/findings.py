@@ -336,6 +336,13 @@ _CODES = (
        "{board}'s plan for {measure} in {period} (baseline {baseline}, plan {plan}) plans no "
        "improvement, so achievement cannot be measured against a planned improvement. Its money "
        "is released only if the actual is at least as good as the plan."),
+    # -- web intake ---------------------------------------------------------------------------
+    _c("web.upload_too_large", "error", "web", "Upload too large",
+       "The file sent is larger than {limit}, far larger than a completed template can be, so it "
+       "was refused before it was read. Send the completed template itself, without added "
+       "sheets, pictures or pasted data."),
+    _c("web.no_file", "error", "web", "No file chosen",
+       "No file was sent. Choose your completed template (an .xlsx file) and send it again."),
     # -- batch and internal -------------------------------------------------------------------
     _c("batch.worker_failed", "error", "batch", "File could not be checked",
        "This file could not be checked ({detail}). It has been set aside for a person to look at; "

@@ -8,6 +8,7 @@ committed: every file a test reads was made by the code under test in this run.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -72,3 +73,55 @@ def filled_example(tmp_path_factory, template, reference, blank_template) -> Cal
                                        template)
         return made[code]
     return make
+
+
+@pytest.fixture(scope="session")
+def return_with(tmp_path_factory, template, reference, blank_template) -> Callable[..., Path]:
+    """A board's return with changes made to its example document (a mistake, a date), as a
+    board would have filled it."""
+    out = tmp_path_factory.mktemp("changed")
+
+    def make(code: str, *changes: Callable[[dict], None], name: str = "return") -> Path:
+        doc = example_document(template, reference.get(code))
+        for change in changes:
+            change(doc)
+        return fill_workbook(blank_template(code), doc, out / f"{code}_{name}.xlsx", template)
+    return make
+
+
+@pytest.fixture(scope="session")
+def web(tmp_path_factory, reference):
+    """One `bcf-xl serve` for the web tests that can share it (each uses its own boards),
+    with a key for every sample board, for HOSTILE_SENDER and THROTTLED, a national assurer and
+    a London assurer."""
+    from support.webserver import HOSTILE_SENDER, SHARED_RATE, THROTTLED, make_keys, running
+
+    from bcf_xl.web.settings import Settings
+
+    data = tmp_path_factory.mktemp("web") / "data"
+    keys = make_keys(Settings(data_dir=data), reference,
+                     SAMPLE_HWBS + (HOSTILE_SENDER, THROTTLED), regions=("London",))
+    with running(data, "--workers", "2", "--validator", "web_helpers:marker_validator",
+                 "--timeout", "20", "--rate", str(SHARED_RATE)) as server:
+        yield WebSetup(server, keys)
+
+
+@dataclass(frozen=True)
+class WebSetup:
+    server: object
+    keys: object
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+
+@pytest.fixture(scope="session")
+def hostile_corpus(tmp_path_factory, filled_example):
+    """Bad and hostile files built from a valid return (tests/support/hostile.py), shared by
+    the validator's and the web intake's tests."""
+    from support.hostile import build_corpus
+    from support.libreoffice import require_libreoffice
+
+    require_libreoffice()  # the legacy .xls case is saved by LibreOffice
+    return build_corpus(filled_example("E08000035"), tmp_path_factory.mktemp("hostile"))

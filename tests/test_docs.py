@@ -7,6 +7,7 @@ import re
 import shlex
 from pathlib import Path
 
+import typer
 from typer.testing import CliRunner
 
 from bcf_xl.cli import app
@@ -27,15 +28,18 @@ def test_readme_opens_with_the_two_setup_commands():
 
 
 def test_every_usage_line_uses_real_options():
-    """Each `bcf-xl` line of the usage section is a subcommand whose --help lists every option
-    the line uses."""
+    """Each `bcf-xl` line of the usage section is a subcommand (or a group's subcommand, as in
+    `keys import`) whose --help lists every option the line uses."""
     runner = CliRunner()
+    commands = typer.main.get_command(app).commands
     lines = [l for l in README.splitlines() if l.startswith(".venv/bin/bcf-xl ")]
     assert len(lines) >= 10
     for line in lines:
         words = shlex.split(line.split(" #")[0])[1:]
-        command, options = words[0], [w for w in words if w.startswith("--")]
-        help_text = runner.invoke(app, [command, "--help"], terminal_width=200).output
+        command, options = words[:1], [w for w in words if w.startswith("--")]
+        if hasattr(commands.get(words[0]), "commands"):  # a group: its subcommand's help
+            command = words[:2]
+        help_text = runner.invoke(app, [*command, "--help"], terminal_width=200).output
         assert "Usage:" in help_text, line
         for option in options:
             assert option in help_text, f"{option} not an option of {command}"

@@ -19,8 +19,6 @@ from hypothesis import strategies as st
 from bcf_xl.read.intake import Limits, check_openpyxl_is_safe, inspect
 from bcf_xl.validate import validate_file
 
-from support.hostile import build_corpus
-from support.libreoffice import require_libreoffice
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWN = ["2014-02"]
@@ -33,9 +31,8 @@ EXPECTED_CASES = {
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory, filled_example):
-    require_libreoffice()  # the legacy .xls case is saved by LibreOffice
-    return build_corpus(filled_example("E08000035"), tmp_path_factory.mktemp("hostile"))
+def corpus(hostile_corpus):
+    return hostile_corpus
 
 
 def test_corpus_has_every_case(corpus):

@@ -1,8 +1,9 @@
 """The package tree reads as the pipeline, and its stages depend on each other in one direction.
 
-spec -> issue; file -> read -> check -> report; many files -> batch -> payment. A stage may use
-the stages before it, never one after it: an import the other way (which is how the earlier
-cycles between the spec and pre-population, and between batch and report, began) fails here.
+spec -> issue; file -> read -> check -> report; many files -> batch -> payment; uploads -> web.
+A stage may use the stages before it, never one after it: an import the other way (which is how
+the earlier cycles between the spec and pre-population, and between batch and report, began)
+fails here.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ ALLOWED: dict[str, set[str]] = {
               "issue"},
     "payment": {"spec", "reference", "read", "check", "validate", "report", "batch", "findings",
                 "atomic"},
+    # The web intake uses every stage before it (never the command line).
+    "web": {"spec", "read", "check", "validate", "report", "reference", "findings", "atomic",
+            "issue", "batch", "parallel", "samples"},
     "cli": None,  # the command line may use every stage
 }
 

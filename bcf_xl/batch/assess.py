@@ -1,27 +1,27 @@
 """Who sent what: one row per file, the return that counts for each board, and who is missing.
 
-Which return counts when a board sent several (documented in docs/batch.md): a valid return
-beats an invalid one, which beats an unreadable one; then the latest board sign-off date; then
-the most recently modified file; then the file name, so the choice is always the same.
+Which return counts when a board sent several is batch/counting.py's rule, which the web intake
+shares (documented in docs/batch.md): valid beats invalid beats unreadable; then the latest board
+sign-off date; then the most recently modified file; then the file name.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from bcf_xl.batch.assurance import Rule, propose
+from bcf_xl.batch.counting import Candidate, which_counts
 from bcf_xl.batch.discover import Found
 from bcf_xl.batch.store import Stored
 from bcf_xl.spec.compute import get
 from bcf_xl.findings import Severity
-from bcf_xl.reference import Reference
-from bcf_xl.validate import INVALID, UNREADABLE, VALID, Result
+from bcf_xl.reference import Hwb, Reference
+from bcf_xl.validate import VALID, Result
 
 SKIPPED = "skipped"
 _CODE_IN_NAME = re.compile(r"^(E\d{8})(?![0-9])")
-_RANK = {VALID: 2, INVALID: 1, UNREADABLE: 0}
 
 
 def expected_hwb(found: Found, reference: Reference) -> str | None:
@@ -101,25 +101,37 @@ def _row(found: Found, checked: tuple[Result, Stored | None] | None, reference: 
                    detail)
 
 
-def _preference(row: FileRow) -> tuple:
+def candidate(row: FileRow) -> Candidate:
+    """What the counting rule needs of a batch row; the sign-off date is read from the stored
+    document only here, for boards that sent more than one file."""
     signed = ""
     if row.detail is not None:
         value = get(row.detail.load().data, "/cover/hwb_signoff_date")
         signed = value if isinstance(value, str) else ""
-    return (_RANK.get(row.status, -1), signed, row.mtime, row.file)
+    return Candidate(row.status, signed, row.mtime, row.file)
 
 
 def assess(found: Sequence[Found], checked: Sequence[tuple[Result, Stored | None] | None],
            reference: Reference, policy: Sequence[Rule]) -> Assessment:
     """checked: for each file found, its result and stored document, or None if skipped."""
     rows = [_row(f, c, reference, policy) for f, c in zip(found, checked)]
+    return assess_rows(rows, reference.hwbs)
+
+
+def assess_rows(rows: Sequence[FileRow], expected: Sequence[Hwb],
+                candidate_of: Callable[[FileRow], Candidate] = candidate) -> Assessment:
+    """Mark the row that counts for each board, and list duplicates, missing boards (of those
+    expected) and wrong-board returns. The web intake builds its rows from its database and
+    calls this too, with its own candidate_of."""
+    rows = list(rows)
     by_board: dict[str, list[int]] = {}
     for i, row in enumerate(rows):
         if row.status != SKIPPED and row.hwb_code:
             by_board.setdefault(row.hwb_code, []).append(i)
     duplicates = []
     for code, indexes in sorted(by_board.items()):
-        best = max(indexes, key=lambda i: _preference(rows[i])) if len(indexes) > 1 else indexes[0]
+        best = (indexes[which_counts([candidate_of(rows[i]) for i in indexes])]
+                if len(indexes) > 1 else indexes[0])
         rows[best] = replace(rows[best], counted=True)
         if len(indexes) > 1:
             others = [rows[i].file for i in indexes if i != best]
@@ -129,9 +141,8 @@ def assess(found: Sequence[Found], checked: Sequence[tuple[Result, Stored | None
             duplicates.append({"hwb_code": code, "hwb_name": rows[best].hwb_name,
                                "counted": rows[best].file, "superseded": others,
                                "files": len(indexes)})
-    sent = set(by_board)
     missing = tuple({"hwb_code": h.code, "hwb_name": h.name, "region": h.region_name}
-                    for h in reference.hwbs if h.code not in sent)
+                    for h in expected if h.code not in by_board)
     wrong = tuple({"file": r.file, "hwb_code": r.hwb_code, "message": f.message}
                   for r in rows if r.result for f in r.result.findings
                   if f.code == "identity.hwb_mismatch")

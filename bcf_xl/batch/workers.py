@@ -6,13 +6,19 @@ deadline: a worker that dies (a crash in a native library, the memory limit) or 
 time limit is stopped by its process id, its file gets a ``batch.worker_failed`` finding, and a
 fresh worker takes its place. Results come back in the order of the input, whatever order the
 workers finish in.
+
+``Pool`` keeps the same workers for a service (the web intake): any thread hands it one job at a
+time and waits for that job's result, with the same limits and the same replacement.
 """
 
 from __future__ import annotations
 
 import importlib
 import multiprocessing as mp
+import queue
 import resource
+import signal
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -31,6 +37,9 @@ MEMORY_LIMIT = 2 << 30  # address space per worker: far above a real return, wel
 class Job:
     path: Path
     expected_hwb: str | None
+    # Where to write the annotated copy of a readable return (the web intake asks for one when
+    # it is first downloaded): made in the worker, under the worker's limits.
+    annotate: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,8 @@ class WorkerConfig:
 
 def _child(conn: Connection, config: WorkerConfig) -> None:
     """A worker's life: set limits, load once, then validate what the parent sends."""
+    # Ctrl+C reaches the whole process group; the parent stops its workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         resource.setrlimit(resource.RLIMIT_AS, (config.memory_limit, config.memory_limit))
     except (ValueError, OSError):
@@ -65,7 +76,23 @@ def _child(conn: Connection, config: WorkerConfig) -> None:
                                    limits=config.limits)
         except MemoryError:
             result = failed(job.path, "it needed more memory than a return can")
-        conn.send(result)
+        if job.annotate is not None and result.status != UNREADABLE:
+            _annotate(job, result)
+        try:
+            conn.send(result)
+        except OSError:  # the parent is gone (killed): nothing left to do
+            return
+
+
+def _annotate(job: Job, result: Result) -> None:
+    """Write the annotated copy; when it cannot be made, there is simply no file (the caller
+    says so), and the worker goes on."""
+    from bcf_xl.report.annotate import annotate
+
+    try:
+        annotate(job.path, result, job.annotate)
+    except (Exception, MemoryError):  # noqa: BLE001 - a copy that cannot be made is not a crash
+        pass
 
 
 def failed(path: Path, detail: str) -> Result:
@@ -146,3 +173,65 @@ def run_jobs(jobs: Sequence[Job], *, workers: int, timeout: float, config: Worke
         for worker in pool:
             worker.stop(kill=worker.index is not None)
     return [r for r in results if r is not None]
+
+
+class Pool:
+    """Long-lived workers for a service. ``check(job)`` may be called from many threads at once:
+    each call takes an idle worker (waiting for one if all are busy), and a worker that dies or
+    overruns the time limit is stopped and replaced, its job getting ``batch.worker_failed``."""
+
+    def __init__(self, *, workers: int, timeout: float, config: WorkerConfig):
+        self._ctx = mp.get_context("spawn")
+        self._config, self._timeout = config, timeout
+        self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._live: set[_Worker] = set()
+        self._closed = False
+        for _ in range(max(1, workers)):
+            self._idle.put(self._start())
+
+    def _start(self) -> _Worker:
+        worker = _Worker(self._ctx, self._config)
+        with self._lock:
+            self._live.add(worker)
+        return worker
+
+    def _replace(self, worker: _Worker) -> _Worker:
+        with self._lock:
+            if worker not in self._live:  # close() has stopped it already
+                return worker
+            self._live.discard(worker)
+        worker.stop(kill=True)
+        return self._start()
+
+    def _ask(self, worker: _Worker, job: Job) -> Result | str:
+        """The worker's result, or why there is none."""
+        try:
+            worker.give(0, job, self._timeout)
+            if not worker.conn.poll(self._timeout):
+                return f"checking it took longer than the {self._timeout:g} second limit"
+            return worker.conn.recv()
+        except (EOFError, OSError):
+            return f"the checking process stopped unexpectedly (exit {worker.process.exitcode})"
+
+    def check(self, job: Job) -> Result:
+        if self._closed:
+            raise RuntimeError("the pool is closed")
+        worker = self._idle.get()
+        try:
+            answer = self._ask(worker, job)
+            if isinstance(answer, str):
+                worker = self._replace(worker)
+                return failed(job.path, answer)
+            return answer
+        finally:
+            worker.index = None
+            self._idle.put(worker)
+
+    def close(self) -> None:
+        """Stop every worker; a check still running gets its worker killed under it."""
+        self._closed = True
+        with self._lock:
+            workers, self._live = list(self._live), set()
+        for worker in workers:
+            worker.stop(kill=worker.index is not None)

@@ -30,6 +30,9 @@ def generate(
     workers: Optional[int] = typer.Option(None, "--workers", min=1, max=64,
                                           help="Worker processes (default: one per core, "
                                           "at most 8)."),
+    keys: Optional[Path] = typer.Option(None, "--keys", dir_okay=False, help="Also write a "
+                                        "new upload key for each board to this file (CSV, "
+                                        "readable by you only), for the web intake."),
 ) -> None:
     """Generate one pre-populated planning template per Health and Wellbeing Board."""
     from bcf_xl.issue.many import generate_many
@@ -56,6 +59,12 @@ def generate(
         except OSError as exc:
             raise usage_error(f"could not write the templates into {out}: {exc.strerror or exc}")
     err.print(f"Wrote {len(boards)} template(s) to {out}", highlight=False)
+    if keys:
+        from bcf_xl.web.access import board_keys, write_board_keys
+
+        write_board_keys(keys, board_keys(boards))
+        err.print(f"Wrote {len(boards)} board key(s) to {keys} (send each board its own; load "
+                  f"them with `bcf-xl keys import`)", highlight=False)
 
 
 def schema(version: Optional[str] = VERSION_OPTION) -> None:

@@ -13,6 +13,7 @@ LAYERS = {
     "schema": "Values: types, drop-down lists, ranges and required cells",
     "formula": "Formulas",
     "rule": "Business rules",
+    "web": "The web intake (the upload itself, before the file is checked)",
     "batch": "Batch runs",
     "payment": "Payment for performance: actual performance and the plans paid on",
     "internal": "The validator itself",

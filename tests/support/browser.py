@@ -3,10 +3,12 @@
 ``load`` returns the DOM after the page's scripts ran (``--dump-dom``) and the console messages
 Chromium logged (``--enable-logging=stderr``), so a test can check what is shown and that no
 script failed. Each run gets a throwaway profile; the flags keep Chromium off the network.
+``playwright_chromium`` drives the same Chromium through Playwright, for pages a test clicks.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -14,6 +16,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -54,3 +57,22 @@ def load(page: Path, timeout: float = 60) -> Loaded:
                              capture_output=True, text=True, timeout=timeout,
                              env=dict(os.environ, HOME=profile))
     return Loaded(run.stdout, tuple(_CONSOLE.findall(run.stderr)))
+
+
+@contextlib.contextmanager
+def playwright_chromium() -> Iterator:
+    """Debian's Chromium driven by Playwright (never a browser Playwright downloads), with a
+    throwaway profile and the same flags that keep it off the network."""
+    from playwright.sync_api import sync_playwright
+
+    require_chromium()
+    with tempfile.TemporaryDirectory() as home, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path(), headless=True,
+            args=[f for f in FLAGS if f not in ("--headless", "--enable-logging=stderr",
+                                                "--v=0")],
+            env=dict(os.environ, HOME=home))
+        try:
+            yield browser
+        finally:
+            browser.close()
