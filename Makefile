@@ -27,3 +27,9 @@ test: $(STAMP) system-deps
 
 bench: $(STAMP)
 	for script in bench/bench_*.py; do $(BIN)/python "$$script" || exit 1; done
+
+# The fuzzer of tests/test_fuzz.py at length: FUZZ_EXAMPLES cases per mutation family (CI runs 20).
+FUZZ_EXAMPLES ?= 500
+.PHONY: fuzz
+fuzz: $(STAMP)
+	BCF_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/test_fuzz.py

@@ -123,7 +123,15 @@ _CODES = (
        "The template's structure has been changed: the area for '{field}' ({name}) can no longer be "
        "found, so it could not be read. Use a fresh copy of the issued template; do not delete "
        "sheets, rows or columns outside the tables."),
+    _c("structure.table_changed", "warning", "structure", "Table columns changed",
+       "The table '{field}' now spans {width} columns where the template has {columns}, or its "
+       "columns no longer line up with it (moved: {shifted}). Each column was read through its own "
+       "name, so your entries were read; check that no column was inserted, deleted or moved "
+       "inside the table, and use a fresh copy of the template if in doubt."),
     # -- schema (types, lists, ranges, required values) --------------------------------------
+    _c("schema.error_value", "error", "schema", "Cell shows an error",
+       "'{field}' shows the error {error} instead of a value, so it could not be read. Type the "
+       "value itself (not a formula or a link to another workbook) and save the return again."),
     _c("schema.required", "error", "schema", "Required value missing",
        "'{field}' is required but is blank. Fill it in."),
     _c("schema.type", "error", "schema", "Wrong kind of value",
@@ -336,6 +344,19 @@ _CODES = (
        "{board}'s plan for {measure} in {period} (baseline {baseline}, plan {plan}) plans no "
        "improvement, so achievement cannot be measured against a planned improvement. Its money "
        "is released only if the actual is at least as good as the plan."),
+    # -- migration (bcf-xl migrate) and superseded versions ------------------------------------
+    _c("identity.version_superseded", "error", "identity", "Template version superseded",
+       "This return was made on template version {version}, which was superseded for {round} "
+       "by version {current}, so it cannot be assured for that round. Move your answers into "
+       "the new template with: bcf-xl migrate {file} --to {current} --out NEW.xlsx, then fill in "
+       "what its migration report lists and send the new workbook."),
+    _c("migrate.already_on_target", "error", "identity", "Already on the new version",
+       "This return is already on template version {version}, so there is nothing to migrate "
+       "and no new workbook was written. Check it as it is with: bcf-xl validate {file}"),
+    _c("migrate.wrong_source_version", "error", "identity", "Cannot migrate from this version",
+       "This return is on template version {version}, and only a return on version {sources} "
+       "can be migrated to version {target}, so no new workbook was written. Enter the plan in "
+       "the version {target} template issued to your Health and Wellbeing Board."),
     # -- web intake ---------------------------------------------------------------------------
     _c("web.upload_too_large", "error", "web", "Upload too large",
        "The file sent is larger than {limit}, far larger than a completed template can be, so it "

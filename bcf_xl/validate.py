@@ -7,18 +7,22 @@ for a file's content, and the file is only ever read.
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from bcf_xl import findings
 from bcf_xl.spec.compute import Computation
-from bcf_xl.read.document import Document
+from bcf_xl.read.document import CellRef, Document
+from bcf_xl.read.sheetxml import PartError
 from bcf_xl.findings import Finding, Severity
 from bcf_xl.check.formulas import formula_findings
 from bcf_xl.spec.identity import Identity
-from bcf_xl.check.identity import hwb_findings, issued_values, prepopulated_findings
+from bcf_xl.check.identity import as_issued, hwb_findings, issued_values, prepopulated_findings
 from bcf_xl.read.intake import Limits, inspect
 from bcf_xl.spec.rows import RowSeed
 from bcf_xl.read.reader import read_document
@@ -30,6 +34,9 @@ from bcf_xl.spec.load import known_templates
 from bcf_xl.spec.model import Table, Template
 
 VALID, INVALID, UNREADABLE = "valid", "invalid", "unreadable"
+# The tool itself failed on the file (a worker crashed or overran its time limit, a check
+# raised): nothing is known about the return, so it must not be counted against the board.
+NOT_CHECKED = "not_checked"
 
 
 @dataclass(frozen=True)
@@ -70,13 +77,22 @@ class Result:
         }
 
 
+def _contained(exc: BaseException) -> bool:
+    """Exceptions that become findings: every Exception, and the BaseExceptions native
+    libraries raise for a bad input (a Rust panic is a BaseException), but never a request to
+    stop (Ctrl+C, sys.exit) or a generator closing."""
+    return not isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit))
+
+
 def _guarded(name: str, layer: Callable[[], Iterable[Finding]]) -> list[Finding]:
     """Run one layer; an unexpected failure is reported, never raised."""
     try:
         return list(layer())
-    except Exception as exc:  # noqa: BLE001 - the boundary where exceptions become findings
+    except BaseException as exc:  # noqa: BLE001 - the boundary where exceptions become findings
+        if not _contained(exc):
+            raise
         return [findings.make("internal.check_failed", check=name,
-                              detail=f"{type(exc).__name__}: {exc}")]
+                              detail=f"{type(exc).__name__}: {exc}"[:300])]
 
 
 def _seeds_from_document(template: Template,
@@ -101,17 +117,54 @@ def _order(template: Template) -> Callable[[Finding], tuple]:
     return key
 
 
+class _TimedOut(BaseException):
+    """Raised by the alarm: a BaseException, so that no layer's guard mistakes it for a check
+    that failed."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    """SIGALRM after ``seconds`` in the main thread (the command line); elsewhere (a web
+    server's threads, whose workers have their own limit) no limit is set here."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise _TimedOut()
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def validate_file(path: Path, *, reference: Reference | None = None,
-                  expected_hwb: str | None = None, limits: Limits = Limits()) -> Result:
+                  expected_hwb: str | None = None, limits: Limits = Limits(),
+                  timeout: float | None = None) -> Result:
     """Every finding about one file. Never raises: the last line of defence turns anything
-    unexpected into a finding, because one bad file must not stop a batch or show a traceback."""
+    unexpected into a finding, because one bad file must not stop a batch or show a traceback.
+    ``timeout``: seconds before the check is given up (the file is then "not checked")."""
     started = time.perf_counter()
     try:
-        return _validate(Path(path), reference, expected_hwb, limits, started)
-    except Exception as exc:  # noqa: BLE001 - the boundary where exceptions become findings
+        with _time_limit(timeout):
+            return _validate(Path(path), reference, expected_hwb, limits, started)
+    except _TimedOut:
+        finding = findings.make("batch.worker_failed", detail=f"checking it took longer than "
+                                f"the {timeout:g} second limit")
+        return Result(str(path), NOT_CHECKED, (finding,), seconds=time.perf_counter() - started)
+    except MemoryError:
+        finding = findings.make("batch.worker_failed", detail="it needed more memory than a "
+                                "return can")
+        return Result(str(path), NOT_CHECKED, (finding,), seconds=time.perf_counter() - started)
+    except BaseException as exc:  # noqa: BLE001 - the boundary where exceptions become findings
+        if not _contained(exc):
+            raise
         finding = findings.make("internal.check_failed", check="reading the file",
                                 detail=f"{type(exc).__name__}: {exc}"[:300])
-        return Result(str(path), UNREADABLE, (finding,), seconds=time.perf_counter() - started)
+        return Result(str(path), NOT_CHECKED, (finding,), seconds=time.perf_counter() - started)
 
 
 def _validate(path: Path, reference: Reference | None, expected_hwb: str | None, limits: Limits,
@@ -126,16 +179,50 @@ def _validate(path: Path, reference: Reference | None, expected_hwb: str | None,
     try:
         document, read_findings = read_document(path.read_bytes(), template, identity,
                                                 intake.parts)
-    except Exception as exc:  # noqa: BLE001 - a file intake passed but no reader can open
+    except PartError as exc:
+        return Result(str(path), UNREADABLE, (part_finding(exc, intake.sheet_titles),), identity,
+                      seconds=time.perf_counter() - started)
+    except MemoryError:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - a file intake passed but no reader can open
+        if not _contained(exc):
+            raise
         finding = findings.make("file.corrupt", detail=_read_failure(exc))
         return Result(str(path), UNREADABLE, (finding,), identity,
                       seconds=time.perf_counter() - started)
     hwb = _board(reference, identity.hwb_code)
     result_findings, computed, checks = _layers(template, document, identity, hwb, expected_hwb)
-    merged = sorted(findings.merge(read_findings + result_findings), key=_order(template))
+    kept = [f for f in result_findings if not _unfounded(f, document)]
+    merged = sorted(findings.merge(read_findings + kept), key=_order(template))
     status = INVALID if findings.has_errors(merged) else VALID
+    if any(f.code.startswith("internal.") for f in merged):
+        status = NOT_CHECKED  # the tool failed on part of it: not the board's fault
     return Result(str(path), status, tuple(merged), identity, document, computed, checks,
                   time.perf_counter() - started)
+
+
+def part_finding(exc: PartError, sheet_titles: Mapping[str, str]) -> Finding:
+    """A part that could not be read, as a finding that names it (and its sheet and cell)."""
+    sheet = sheet_titles.get(exc.part)
+    return findings.make(exc.code, sheet=sheet, cells=(exc.cell,) if exc.cell and sheet else (),
+                         detail=exc.detail + (f", cell {exc.cell}" if exc.cell else ""))
+
+
+# Findings about what was, or could not be, read: never dropped for being unread.
+_ABOUT_READING = ("structure.", "file.", "schema.error_value", "internal.")
+
+
+def _unfounded(finding: Finding, document: Document) -> bool:
+    """True for a finding about a value that could not be read (its name is gone, its cell holds
+    an error value): the person sees something there, so "blank" or "missing" would be wrong,
+    and the structure or error-value finding already says what to fix."""
+    if finding.code.startswith(_ABOUT_READING):
+        return False
+    qid = finding.field_id or ""
+    if qid and any(qid == name or qid.startswith(name + ".") for name in document.unread):
+        return True
+    return bool(finding.sheet and finding.cells) and all(
+        CellRef(finding.sheet, cell) in document.unread_cells for cell in finding.cells)
 
 
 def _read_failure(exc: Exception) -> str:
@@ -166,12 +253,15 @@ def _layers(template: Template, document: Document, identity: Identity, hwb: Hwb
     computation = Computation(template, document.data, _seeds_from_document(template, document),
                               issued or {})
     computed: dict[str, Any] = {}
-
     checks: dict[str, str] = {}
+    # The rules and the workbook's own checks judge the plan as issued (a minimum lowered after
+    # unprotecting a sheet is not the minimum); the formula layer judges the workbook as it is.
+    view = [computation]
 
     def recalculate() -> tuple[Finding, ...]:
         computed.update(computation.all())
-        checks.update((c.id, verdict) for c, verdict in computation.check_verdicts())
+        view[0] = as_issued(template, computation)
+        checks.update((c.id, verdict) for c, verdict in view[0].check_verdicts())
         return ()
 
     out = _guarded("recalculation", recalculate)
@@ -181,6 +271,6 @@ def _layers(template: Template, document: Document, identity: Identity, hwb: Hwb
     out += _guarded("schema", lambda: schema_findings(template, document))
     out += _guarded("formulas", lambda: formula_findings(template, document, computed))
     for bound in bind(template):
-        ctx = RuleContext(template, document, computation, hwb, bound.rule, bound.declared)
+        ctx = RuleContext(template, document, view[0], hwb, bound.rule, bound.declared)
         out += _guarded(bound.rule.name.replace("_", " "), lambda ctx=ctx: ctx.rule.check(ctx))
     return out, computed, checks

@@ -1,5 +1,6 @@
 """Plans and actual performance for payment tests, built from figures the way a batch and an
-actuals file would give them (values by pointer; figures by board, measure and period).
+actuals file would give them (values by pointer; figures by board, measure and period); and
+the command line and its outputs, for the end-to-end tests.
 
 The worked examples of the requirement (docs/payment.md) are here as inputs only; the tests
 compute every expected payment from the rules or take it from the requirement's text.
@@ -7,14 +8,21 @@ compute every expected payment from the rules or take it from the requirement's 
 
 from __future__ import annotations
 
+import csv
+import subprocess
+import sys
 from fractions import Fraction
+from pathlib import Path
 from typing import Any, Mapping
+
+import openpyxl
 
 from bcf_xl.payment.actuals import Actual, Actuals
 from bcf_xl.payment.designs import ReductionPreset, TranchePreset
 from bcf_xl.payment.inputs import Board, BoardInputs
 from bcf_xl.payment.plans import Plan
 
+ROOT = Path(__file__).resolve().parent.parent
 BOARD = Board("E08000035", "Leeds", "Yorkshire and The Humber")
 LOWER, HIGHER = "Lower is better", "Higher is better"
 
@@ -87,3 +95,31 @@ def design2_actuals(preset: ReductionPreset, admissions) -> Actuals:
 
 def inputs(plan: Plan, figures: Actuals) -> BoardInputs:
     return BoardInputs(BOARD, plan, figures)
+
+
+def bcf(*args: str) -> subprocess.CompletedProcess:
+    """The command line as a user runs it, in a process of its own."""
+    return subprocess.run([sys.executable, "-m", "bcf_xl", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def statement_sheet(path: Path) -> tuple[list[int], list[dict]]:
+    """The money row (at stake, paid, withheld) and the lines of a statement workbook, money
+    in pence."""
+    ws = openpyxl.load_workbook(path).active
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    at = next(i for i, r in enumerate(rows) if r[0] == "At stake")
+    money = [round(v * 100) for v in rows[at + 1][:3]]
+    head = next(i for i, r in enumerate(rows) if r[0] == "Part")
+    names = rows[head]
+    lines = []
+    for r in rows[head + 1:]:
+        if not r[0]:
+            break
+        lines.append(dict(zip(names, r)))
+    return money, lines

@@ -204,7 +204,8 @@ def test_running_twice_gives_the_same_reports(reports, mailbox, tmp_path):
 
 def test_crashing_and_hanging_workers_cost_one_row(mailbox, tmp_path):
     """A file that kills its worker, and one that hangs past the time limit, are each reported
-    as batch.worker_failed, and every other file is still checked."""
+    as batch.worker_failed (not checked: the tool failed), and every other file is still
+    checked."""
     box = tmp_path / "box"
     shutil.copytree(mailbox, box)
     (box / "crash.xlsx").write_bytes(b"x")
@@ -213,7 +214,7 @@ def test_crashing_and_hanging_workers_cost_one_row(mailbox, tmp_path):
                         validator="batch_helpers:crashing_validator")
     rows = {r.file: r for r in outcome.assessment.rows}
     for name in ("crash.xlsx", "hang.xlsx"):
-        assert rows[name].status == "unreadable"
+        assert rows[name].status == "not_checked"
         assert [f.code for f in rows[name].result.findings] == ["batch.worker_failed"]
     assert rows["letter.xlsx"].result.findings[0].code == "file.not_workbook"
     assert any(r.status == "valid" for r in rows.values())

@@ -28,8 +28,10 @@ ALLOWED: dict[str, set[str]] = {
     "validate": {"spec", "read", "check", "reference", "findings"},
     "report": {"spec", "read", "validate", "findings", "atomic"},
     "samples": {"spec", "issue", "reference", "read", "findings", "atomic", "parallel", "payment"},
+    "migrate": {"spec", "issue", "reference", "read", "validate", "report", "samples", "findings",
+                "atomic"},
     "batch": {"spec", "read", "check", "validate", "report", "reference", "findings", "atomic",
-              "issue"},
+              "issue", "migrate"},
     "payment": {"spec", "reference", "read", "check", "validate", "report", "batch", "findings",
                 "atomic"},
     # The web intake uses every stage before it (never the command line).

@@ -105,19 +105,43 @@ def test_rates_use_the_spec_scale_and_the_periods_annualising(tmp_path, referenc
 
 
 def test_bundled_actuals_equal_a_fresh_build():
-    """Every bundled illustrative actuals file is exactly what its builder makes."""
+    """Every bundled illustrative actuals file is exactly what its builder makes, and both
+    designs have one."""
     files = bundled_files()
-    assert set(files.values()) == set(FIGURES)
+    assert set(files.values()) == set(FIGURES) == {"dec2013", "jul2014"}
     for name, design in files.items():
         committed = resources.files("bcf_xl").joinpath(f"data/{name}").read_text(encoding="utf-8")
         assert committed == render(design), name
 
 
-def test_bundled_actuals_cover_every_board_measure_and_period(reference):
-    """The bundled file reads without a finding, says it is illustrative and how it was made,
-    and has a figure for every board, measure and period of design 1."""
-    preset = known_presets()["dec2013-hsj"]
+@pytest.mark.parametrize("preset_id", ["dec2013-hsj", "dec2013-halves", "jul2014-per-quarter",
+                                       "jul2014-cumulative"])
+def test_bundled_actuals_cover_every_board_measure_and_period(reference, preset_id):
+    """Each preset's bundled file reads without a finding, says it is illustrative and how it
+    was made, and has a figure for every board, measure and period of the preset's design."""
+    preset = known_presets()[preset_id]
     path = resources.files("bcf_xl").joinpath(f"data/{preset.actuals}")
     actuals = read_actuals(path, reference=reference, presets=[preset])
     assert actuals.findings == () and actuals.illustrative and "ILLUSTRATIVE" in actuals.method
     assert len(actuals.figures) == len(reference.hwbs) * len(preset.measures) * len(preset.periods)
+
+
+def test_design_2_illustrative_admissions_follow_the_example_plan(reference, template_revised):
+    """The design-2 figures are the method's: each quarter's admissions lie between the
+    baseline plus half the planned fall and the baseline less one and a half times it, from
+    the board's example 2014-09 plan; and they are not simply the plan."""
+    from bcf_xl.samples.example import example_document
+
+    preset = known_presets()["jul2014-per-quarter"]
+    path = resources.files("bcf_xl").joinpath(f"data/{preset.actuals}")
+    actuals = read_actuals(path, reference=reference, presets=[preset])
+    on_plan = 0
+    for hwb in reference.hwbs:
+        quarters = example_document(template_revised, hwb)["p4p"]["quarters"]
+        for q in preset.quarters:
+            baseline, plan = quarters[q.id]["baseline"], quarters[q.id]["plan"]
+            value = actuals.get(hwb.code, "nel_admissions", q.period).value
+            fall = baseline - plan
+            assert baseline - 1.5 * fall - 1 <= value <= baseline + 0.5 * fall + 1, (hwb.code, q)
+            on_plan += value == plan
+    assert on_plan < len(reference.hwbs)

@@ -4,12 +4,10 @@ and a board without actuals reported, bad actuals rows found, outputs safe and l
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import re
 import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,26 +18,15 @@ from bcf_xl.reference import Reference, to_csv
 from bcf_xl.samples.example import example_document
 from bcf_xl.samples.fill import fill_workbook
 
-from payment_helpers import EXAMPLE_1, EXAMPLE_1_STAKE, ON_PLAN
+from payment_helpers import EXAMPLE_1, EXAMPLE_1_STAKE, ON_PLAN, bcf, read_csv, statement_sheet
 from support.browser import load, require_chromium
 
-ROOT = Path(__file__).resolve().parent.parent
 LEEDS, BOURNEMOUTH, CITY = "E08000035", "E06000028", "E09000001"
 HOSTILE_NAME = '=HYPERLINK("http://example.invalid","x") <script>document.title="PWNED"</script>'
 # Leeds re-issued with the worked example's stake and round populations, so that a numerator
 # typed into the return gives the example's rate exactly (a rate is per 100,000).
 POPULATION = {"population_all": 200_000, "population_18plus": 100_000, "population_65plus": 50_000}
 NUMERATOR_PER_RATE = {"dtoc": 1.0, "emergency_admissions": 2.0, "residential_admissions": 0.5}
-
-
-def bcf(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bcf_xl", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
-
-
-def _csv(path: Path) -> list[dict[str, str]]:
-    with open(path, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
 
 
 def _worked_example(doc: dict) -> None:
@@ -123,22 +110,6 @@ def threshold(world):
     return world / "pay", result
 
 
-def _statement_sheet(path: Path) -> tuple[list[int], list[dict]]:
-    """The money row and the lines of a statement workbook, money in pence."""
-    ws = openpyxl.load_workbook(path).active
-    rows = [list(r) for r in ws.iter_rows(values_only=True)]
-    at = next(i for i, r in enumerate(rows) if r[0] == "At stake")
-    money = [round(v * 100) for v in rows[at + 1][:3]]
-    head = next(i for i, r in enumerate(rows) if r[0] == "Part")
-    names = rows[head]
-    lines = []
-    for r in rows[head + 1:]:
-        if not r[0]:
-            break
-        lines.append(dict(zip(names, r)))
-    return money, lines
-
-
 def _part(lines: list[dict], part: str) -> tuple[int, int]:
     chosen = [line for line in lines if line["Part"] == part]
     return (sum(round(line["Paid"] * 100) for line in chosen),
@@ -150,7 +121,7 @@ def test_worked_example_to_the_penny_under_threshold(threshold):
     £562,500.00 and withholds £187,500.00, the avoidable admissions being at 40%."""
     out, result = threshold
     assert result.returncode == 1, result.stderr  # the invalid plan is an error finding
-    money, lines = _statement_sheet(out / "statements" / f"{LEEDS}.xlsx")
+    money, lines = statement_sheet(out / "statements" / f"{LEEDS}.xlsx")
     assert money[0] == 300_000_000 and money[1] + money[2] == money[0]
     assert _part(lines, "A") == (75_000_000, 0)
     assert _part(lines, "B") == (56_250_000, 18_750_000)
@@ -165,7 +136,7 @@ def test_worked_example_to_the_penny_under_proportional(world):
     result = _pay(world, "pay-proportional", "--actuals", str(world / "actuals.csv"),
                   "--release-rule", "proportional")
     assert result.returncode == 1, result.stderr
-    _, lines = _statement_sheet(world / "pay-proportional" / "statements" / f"{LEEDS}.xlsx")
+    _, lines = statement_sheet(world / "pay-proportional" / "statements" / f"{LEEDS}.xlsx")
     assert _part(lines, "B")[0] == 47_812_500
 
 
@@ -174,19 +145,19 @@ def test_national_table_and_review_list(threshold):
     paid) are on the review list; the City of London is reported as having no actuals and, on
     its plan cell, as planning no improvement in reablement (no division by zero)."""
     out, _ = threshold
-    rows = {r["hwb_code"]: r for r in _csv(out / "payments.csv")}
+    rows = {r["hwb_code"]: r for r in read_csv(out / "payments.csv")}
     assert len(rows) == 151
     leeds = rows[LEEDS]
     assert (leeds["stake"], leeds["paid_A"], leeds["paid_B"]) == ("3000000.00", "750000.00",
                                                                   "562500.00")
     assert rows[BOURNEMOUTH]["plan_status"] == "invalid" and rows[BOURNEMOUTH]["paid"] == "0.00"
     assert rows["E06000001"]["plan_status"] == "no plan"
-    review = {r["hwb_code"] for r in _csv(out / "review.csv")}
+    review = {r["hwb_code"] for r in read_csv(out / "review.csv")}
     assert {LEEDS, BOURNEMOUTH} <= review
-    found = {(r["hwb_code"], r["code"]) for r in _csv(out / "findings.csv")}
+    found = {(r["hwb_code"], r["code"]) for r in read_csv(out / "findings.csv")}
     assert {(BOURNEMOUTH, "payment.plan_invalid"), (CITY, "payment.no_actuals"),
             ("E06000001", "payment.no_plan")} <= found
-    flat = [(r["sheet"], r["field_id"]) for r in _csv(out / "findings.csv")
+    flat = [(r["sheet"], r["field_id"]) for r in read_csv(out / "findings.csv")
             if (r["hwb_code"], r["code"]) == (CITY, "payment.no_improvement_planned")]
     assert ("Metrics", "/metrics/national/reablement/plan_1516_rate") in flat
 
@@ -204,7 +175,7 @@ def test_national_workbook_has_regions_totals_and_a_chart(threshold):
     assert str(england[5].value).startswith("=SUM(") and england[5].number_format.startswith("£")
     values = openpyxl.load_workbook(out / "payments.xlsx", data_only=True)["England and regions"]
     total = next(r for r in values.iter_rows(values_only=True) if r[0] == "England")
-    paid = sum(int(r["paid"].replace(".", "")) for r in _csv(out / "payments.csv"))
+    paid = sum(int(r["paid"].replace(".", "")) for r in read_csv(out / "payments.csv"))
     assert round(total[5] * 100) == paid
     assert wb["Boards"].max_row >= 151
 
@@ -232,7 +203,7 @@ def test_text_from_returns_stays_text_in_every_output(threshold):
     page = (out / "statements" / f"{LEEDS}.html").read_text()
     assert "<script>document" not in page and "&lt;script&gt;" in page
     for name in ("payments.csv", "review.csv", "findings.csv"):
-        for row in _csv(out / name):
+        for row in read_csv(out / name):
             assert not any(v.startswith(("=", "+", "-", "@")) for v in row.values()), name
 
 
@@ -259,7 +230,7 @@ def test_a_folder_of_returns_is_assured_first(world, threshold):
     assert result.returncode == 1, result.stderr
     out = world / "pay-from-returns"
     assert (out / "assurance" / "summary.json").is_file()
-    assert _csv(out / "payments.csv") == _csv(threshold[0] / "payments.csv")
+    assert read_csv(out / "payments.csv") == read_csv(threshold[0] / "payments.csv")
 
 
 def test_bad_actuals_rows_are_findings_with_their_cells(world):
@@ -270,7 +241,7 @@ def test_bad_actuals_rows_are_findings_with_their_cells(world):
                    f"{CITY},local,2014-15,,,n/a,\n")
     result = _pay(world, "pay-bad", "--actuals", str(bad))
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    rows = _csv(world / "pay-bad" / "findings.csv")
+    rows = read_csv(world / "pay-bad" / "findings.csv")
     last = len(_actuals_csv().splitlines())
     assert {(r["code"], r["sheet"], r["cell"]) for r in rows if r["code"].startswith("actuals")} \
         == {("actuals.unknown_board", "bad-actuals.csv", f"A{last + 1}"),
@@ -300,9 +271,9 @@ def test_illustrative_actuals_are_labelled_everywhere(world):
     result = _pay(world, "pay-illustrative", "--illustrative-actuals")
     out = world / "pay-illustrative"
     assert "ILLUSTRATIVE" in result.stderr
-    assert {r["illustrative_actuals"] for r in _csv(out / "payments.csv")} == {"yes"}
-    assert {r["illustrative_actuals"] for r in _csv(out / "review.csv")} == {"yes"}
-    assert {r["illustrative_actuals"] for r in _csv(out / "findings.csv")} == {"yes"}
+    assert {r["illustrative_actuals"] for r in read_csv(out / "payments.csv")} == {"yes"}
+    assert {r["illustrative_actuals"] for r in read_csv(out / "review.csv")} == {"yes"}
+    assert {r["illustrative_actuals"] for r in read_csv(out / "findings.csv")} == {"yes"}
     data = json.loads((out / "statements.json").read_text())
     assert data["run"]["illustrative_actuals"] is True and "ILLUSTRATIVE" in data["run"][
         "actuals_method"]
@@ -330,6 +301,6 @@ def test_demo_pays_the_batch_it_assured(world, capsys):
     from bcf_xl.cli.pay import pay_demo
 
     pay_demo(world / "reports", world / "demo-payment")
-    rows = {r["hwb_code"]: r for r in _csv(world / "demo-payment" / "payments.csv")}
+    rows = {r["hwb_code"]: r for r in read_csv(world / "demo-payment" / "payments.csv")}
     assert rows[LEEDS]["preset"] == "dec2013-hsj" and rows[LEEDS]["illustrative_actuals"] == "yes"
     assert (world / "demo-payment" / "index.html").is_file()

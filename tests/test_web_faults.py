@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bcf_xl.reference import load_reference
-from bcf_xl.validate import UNREADABLE, VALID
+from bcf_xl.validate import NOT_CHECKED, UNREADABLE, VALID
 from bcf_xl.web.settings import Settings
 
 from support.webserver import HOSTILE_SENDER, Server, bearer, free_port, make_keys, upload
@@ -124,7 +124,7 @@ def test_a_worker_that_dies_or_hangs_costs_one_upload(own_server, filled_example
                           files={"file": ("bad.xlsx", marker + b"\n")})
         assert bad.status_code == 201
         assert (bad.json()["status"], [f["code"] for f in bad.json()["findings"]]) == (
-            UNREADABLE, ["batch.worker_failed"])
+            NOT_CHECKED, ["batch.worker_failed"])
         good = upload(client, LEEDS, key, filled_example(LEEDS))
         assert (good.status_code, good.json()["status"]) == (201, VALID)
 

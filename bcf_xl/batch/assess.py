@@ -1,8 +1,9 @@
 """Who sent what: one row per file, the return that counts for each board, and who is missing.
 
 Which return counts when a board sent several is batch/counting.py's rule, which the web intake
-shares (documented in docs/batch.md): valid beats invalid beats unreadable; then the latest board
-sign-off date; then the most recently modified file; then the file name.
+shares (documented in docs/batch.md): valid beats not checked (the tool failed) beats invalid beats
+unreadable; then the latest board sign-off date; then the most recently modified file; then the
+file name.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from bcf_xl.batch.store import Stored
 from bcf_xl.spec.compute import get
 from bcf_xl.findings import Severity
 from bcf_xl.reference import Hwb, Reference
-from bcf_xl.validate import VALID, Result
+from bcf_xl.validate import NOT_CHECKED, VALID, Result
 
 SKIPPED = "skipped"
+# What a file the tool failed on says in the summary's note (the finding says why).
+NOT_CHECKED_NOTE = "not checked: the tool failed, not the board; check it again"
 _CODE_IN_NAME = re.compile(r"^(E\d{8})(?![0-9])")
 
 
@@ -97,16 +100,18 @@ def _row(found: Found, checked: tuple[Result, Stored | None] | None, reference: 
                    board.name if board else (identity.hwb_name if identity else ""),
                    board.region_name if board else "",
                    identity.version if identity else "", result.status, result.errors,
-                   result.warnings, first, False, "", rule.category, rule.reason, mtime, result,
-                   detail)
+                   result.warnings, first, False,
+                   NOT_CHECKED_NOTE if result.status == NOT_CHECKED else "", rule.category,
+                   rule.reason, mtime, result, detail)
 
 
 def candidate(row: FileRow) -> Candidate:
     """What the counting rule needs of a batch row; the sign-off date is read from the stored
     document only here, for boards that sent more than one file."""
     signed = ""
-    if row.detail is not None:
-        value = get(row.detail.load().data, "/cover/hwb_signoff_date")
+    detail = row.detail.load() if row.detail is not None else None
+    if detail is not None:
+        value = get(detail.data, "/cover/hwb_signoff_date")
         signed = value if isinstance(value, str) else ""
     return Candidate(row.status, signed, row.mtime, row.file)
 
@@ -137,7 +142,9 @@ def assess_rows(rows: Sequence[FileRow], expected: Sequence[Hwb],
             others = [rows[i].file for i in indexes if i != best]
             for i in indexes:
                 if i != best:
-                    rows[i] = replace(rows[i], note=f"superseded by {rows[best].file}")
+                    note = "; ".join(n for n in (rows[i].note,
+                                                 f"superseded by {rows[best].file}") if n)
+                    rows[i] = replace(rows[i], note=note)
             duplicates.append({"hwb_code": code, "hwb_name": rows[best].hwb_name,
                                "counted": rows[best].file, "superseded": others,
                                "files": len(indexes)})

@@ -2,6 +2,11 @@
 
 The policy is data (``bcf_xl/data/assurance.yaml``, or a file given with ``--assurance``):
 ordered rules, first match wins. The judgement stays with the assurer; the tool only proposes.
+
+A return the tool failed on (status ``not_checked``: a crashed or overrun worker, a check that
+raised) says nothing about the board, so whatever the policy, it is proposed "Not assessed:
+check again": a policy that does not give it that category first has the built-in rule put in
+front of its own.
 """
 
 from __future__ import annotations
@@ -14,11 +19,13 @@ from typing import Any, Sequence
 
 import yaml
 
+from bcf_xl import findings
 from bcf_xl.findings import Severity
-from bcf_xl.validate import Result
+from bcf_xl.validate import NOT_CHECKED, Result
 
+NOT_ASSESSED = "Not assessed: check again"
 CATEGORIES = ("Approved", "Approved with support", "Approved subject to conditions",
-              "Not approved")
+              "Not approved", NOT_ASSESSED)
 _CONDITIONS = {"status", "any_error_code", "any_error", "any_warning"}
 
 
@@ -69,7 +76,16 @@ def load_policy(path: Path | None = None) -> tuple[Rule, ...]:
     if not rules or rules[-1].when:
         raise PolicyError(f"{path or 'assurance.yaml'}: the last rule must have no conditions, "
                           "so every return gets a category")
+    if propose(_TOOL_FAILURE, rules).category != NOT_ASSESSED:
+        rules.insert(0, TOOL_FAILED_RULE)
     return tuple(rules)
+
+
+TOOL_FAILED_RULE = Rule(NOT_ASSESSED, "the tool failed on this file (not the board): check it "
+                        "again", {"status": [NOT_CHECKED]})
+# What a file the tool failed on looks like to a policy, to check that the policy gives it the
+# category of its own.
+_TOOL_FAILURE = Result("", NOT_CHECKED, (findings.make("batch.worker_failed", detail="-"),))
 
 
 def propose(result: Result, policy: Sequence[Rule]) -> Rule:

@@ -44,10 +44,13 @@ def _value(detail: Detail, pointer: str) -> Any:
 
 
 def _loaded(rows: Sequence[FileRow]) -> Iterator[tuple[FileRow, Detail]]:
-    """Each row with its document, read from the store one at a time."""
+    """Each row with its document, read from the store one at a time. A row whose store has no
+    document for it (a return the tool failed on, in the web intake's database) is left out."""
     for row in rows:
         assert row.detail is not None
-        yield row, row.detail.load()
+        detail = row.detail.load()
+        if detail is not None:
+            yield row, detail
 
 
 def table_name(qid: str) -> str:

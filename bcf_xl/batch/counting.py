@@ -1,10 +1,15 @@
 """Which return counts when a board sent several: one rule for the batch run and the web intake.
 
-A valid return beats an invalid one, which beats an unreadable one (an unreadable file has no
-data to count); among equals, the latest Health and Wellbeing Board sign-off date on the cover;
-then the latest arrival (the file's modified time in a folder, the upload time on the web);
-then the name, so the choice is always the same. In short: the latest valid return counts; if
-none is valid, the latest readable one; if none is readable, the latest.
+A valid return beats one the tool could not check (its own failure: a crashed or overrun
+worker, a check that raised), which beats an invalid one, which beats an unreadable one (an
+unreadable file has no data to count). A return the tool failed on ranks above an invalid one
+because it may well be valid: counting an older invalid return instead would blame the board
+for the tool's failure, so it counts, as "not assessed: check again", until it is checked
+again. It never displaces a valid return, which is known to be good. Among equals, the latest
+Health and Wellbeing Board sign-off date on the cover; then the latest arrival (the file's
+modified time in a folder, the upload time on the web); then the name, so the choice is always
+the same. In short: the latest valid return counts; if none is valid, the latest one the tool
+failed on; then the latest readable one; if none is readable, the latest.
 """
 
 from __future__ import annotations
@@ -12,9 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from bcf_xl.validate import INVALID, UNREADABLE, VALID
+from bcf_xl.validate import INVALID, NOT_CHECKED, UNREADABLE, VALID
 
-_RANK = {VALID: 2, INVALID: 1, UNREADABLE: 0}
+_RANK = {VALID: 3, NOT_CHECKED: 2, INVALID: 1, UNREADABLE: 0}
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,14 @@ from typing import Any, Sequence
 from bcf_xl.batch.assess import Assessment
 from bcf_xl.report.to_html import bar_chart, e, page, table
 from bcf_xl.spec.model import Template
+from bcf_xl.validate import NOT_CHECKED
+
+# How a status reads on the page; a file the tool failed on must not read as the board's fault.
+STATUS_LABELS = {NOT_CHECKED: "Not checked: the tool failed"}
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status.capitalize())
 
 
 def _conditions_chart(template: Template, england: dict[str, Any]) -> str:
@@ -35,11 +43,12 @@ def render_batch_html(template: Template, assessment: Assessment, figures: Seque
                       assurance: Sequence[dict]) -> str:
     status = Counter(r.status for r in assessment.rows)
     england = figures[0] if figures else {}
-    glance = "".join(f"<span>{e(s.capitalize())}: <b id=\"count-{e(s)}\">{n}</b></span>"
+    glance = "".join(f"<span>{e(status_label(s))}: <b id=\"count-{e(s)}\">{n}</b></span>"
                      for s, n in sorted(status.items()))
     summary = table(("File", "HWB", "Board", "Region", "Status", "Errors", "Warnings", "Counts",
                      "Proposed assurance", "First error or note"),
-                    [(r.file, r.hwb_code, r.hwb_name, r.region, r.status, r.errors, r.warnings,
+                    [(r.file, r.hwb_code, r.hwb_name, r.region,
+                      STATUS_LABELS.get(r.status, r.status), r.errors, r.warnings,
                       "yes" if r.counted else "no", r.assurance, r.first_error or r.note)
                      for r in assessment.rows], sortable=True, numeric=(5, 6))
     columns, rows = matrix
@@ -64,5 +73,6 @@ def render_batch_html(template: Template, assessment: Assessment, figures: Seque
         + "<h2>National metrics: plans against baselines</h2>" + _metrics_chart(template, england)
         + "<h2>Proposed assurance categories</h2>"
         + table(tuple(assurance[0]) if assurance else ("scope",),
-                [tuple(a.values()) for a in assurance], numeric=(1, 2, 3, 4)))
+                [tuple(a.values()) for a in assurance],
+                numeric=tuple(range(1, len(assurance[0]) if assurance else 1))))
     return page("BCF batch assurance report", body)

@@ -94,8 +94,9 @@ def _scope(template: Template, name: str, rows: Sequence[_Return], boards: int) 
 
 def figures(template: Template, rows: Sequence[FileRow], regions: dict[str, int]) -> list[dict[str, Any]]:
     """England first, then each region in name order; regions maps name -> boards expected."""
-    counted = [_read(template, r, r.detail.load())
-               for r in rows if r.counted and r.detail is not None]
+    loaded = ((r, r.detail.load()) for r in rows if r.counted and r.detail is not None)
+    # A store may have no document for a row (a return the tool failed on): nothing to add up.
+    counted = [_read(template, r, d) for r, d in loaded if d is not None]
     table = [_scope(template, ENGLAND, counted, sum(regions.values()))]
     for region in sorted(regions):
         table.append(_scope(template, region, [c for c in counted if c.region == region],

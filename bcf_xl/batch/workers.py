@@ -4,7 +4,9 @@ Each worker is a long-lived child process that loads the spec and reference data
 validates one file at a time, sent over its own pipe. The parent watches every pipe with a
 deadline: a worker that dies (a crash in a native library, the memory limit) or overruns the
 time limit is stopped by its process id, its file gets a ``batch.worker_failed`` finding, and a
-fresh worker takes its place. Results come back in the order of the input, whatever order the
+fresh worker takes its place. Such a file, and any whose result carries a finding of the tool's
+own (``internal.*``, ``batch.*``), has the status ``not_checked``: the tool failed, not the
+board, so it is never reported as the board's unreadable or invalid return. Results come back in the order of the input, whatever order the
 workers finish in.
 
 ``Pool`` keeps the same workers for a service (the web intake): any thread hands it one job at a
@@ -21,14 +23,14 @@ import signal
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Callable, Sequence
 
 from bcf_xl import findings
 from bcf_xl.read.intake import Limits
-from bcf_xl.validate import UNREADABLE, Result
+from bcf_xl.validate import NOT_CHECKED, Result
 
 MEMORY_LIMIT = 2 << 30  # address space per worker: far above a real return, well below the machine
 
@@ -76,7 +78,10 @@ def _child(conn: Connection, config: WorkerConfig) -> None:
                                    limits=config.limits)
         except MemoryError:
             result = failed(job.path, "it needed more memory than a return can")
-        if job.annotate is not None and result.status != UNREADABLE:
+        except Exception as exc:  # noqa: BLE001 - a validator that raises is the tool's failure
+            result = failed(job.path, f"the check stopped with {type(exc).__name__}")
+        result = marked(result)
+        if job.annotate is not None and result.document is not None:
             _annotate(job, result)
         try:
             conn.send(result)
@@ -95,8 +100,27 @@ def _annotate(job: Job, result: Result) -> None:
         pass
 
 
+# Layers of the finding catalogue whose findings are the tool's failures, not the board's.
+TOOL_LAYERS = frozenset({"internal", "batch"})
+
+
+def tool_failed(result: Result) -> bool:
+    """Whether the tool itself failed on some part of this file."""
+    return any(getattr(findings.CATALOGUE.get(f.code), "layer", "") in TOOL_LAYERS
+               for f in result.findings)
+
+
+def marked(result: Result) -> Result:
+    """The result with the status not_checked when the tool failed on it: what was found may be
+    incomplete, so the file is neither valid nor the board's fault."""
+    if result.status != NOT_CHECKED and tool_failed(result):
+        return replace(result, status=NOT_CHECKED)
+    return result
+
+
 def failed(path: Path, detail: str) -> Result:
-    return Result(str(path), UNREADABLE, (findings.make("batch.worker_failed", detail=detail),))
+    """The result for a file the tool could not check (its worker died or overran)."""
+    return Result(str(path), NOT_CHECKED, (findings.make("batch.worker_failed", detail=detail),))
 
 
 class _Worker:

@@ -1,17 +1,16 @@
 """Write a batch's reports: CSV, JSON and one .xlsx, all at once or not at all.
 
-Everything is written into a staging folder beside the report folder, then each file is moved
-into place with an atomic rename, so a run that is killed leaves either the previous reports or
-the new ones, never a half-written file. Text from returns is neutralised for spreadsheets
-(report/safe.py) in CSV, and written as text cells (never formulas) in the workbook.
+Everything is written into a folder of the run's own beside the report folder, which is then
+switched in for the report folder in one step (batch/publish.py), so a run that is killed or
+fails leaves the previous reports or the new ones, complete, never a mix. Text from returns is
+neutralised for spreadsheets (report/safe.py) in CSV, and written as text cells (never
+formulas) in the workbook.
 """
 
 from __future__ import annotations
 
 import csv
-import json
-import os
-import shutil
+import math
 from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -23,9 +22,16 @@ from bcf_xl.batch.assurance import CATEGORIES
 from bcf_xl.batch.consolidate import Dataset
 from bcf_xl.findings import CATALOGUE
 from bcf_xl.batch.dashboard import render_batch_html
-from bcf_xl.report.safe import safe_text
+from bcf_xl.batch.publish import ReportFolder
+from bcf_xl.report.safe import json_text, safe_text, shown
 from bcf_xl.spec.model import Template
 from bcf_xl.report.to_csv import COLUMNS as FINDING_COLUMNS, finding_rows
+
+# Everything a report folder holds: an existing --out with anything else in it is not replaced.
+REPORT_NAMES = frozenset({"summary.csv", "summary.json", "missing.csv", "duplicates.csv",
+                          "wrong_hwb.csv", "findings.csv", "rule_matrix.csv", "figures.csv",
+                          "figures.json", "assurance.csv", "report.html", "national",
+                          "national.xlsx"})
 
 SUMMARY_COLUMNS = ("file", "hwb_code", "hwb_name", "region", "template_version", "status",
                    "errors", "warnings", "first_error", "counted", "note", "proposed_assurance",
@@ -49,8 +55,7 @@ def write_csv(path: Path, columns: Sequence[str], rows: Iterable[dict[str, Any]]
 
 
 def write_json(path: Path, payload: Any) -> None:
-    path.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n",
-                    encoding="utf-8")
+    path.write_text(json_text(payload, default=str) + "\n", encoding="utf-8")
 
 
 def write_workbook(path: Path, sheets: Sequence[tuple[str, Sequence[str], Iterable[dict]]]) -> None:
@@ -68,10 +73,10 @@ def write_workbook(path: Path, sheets: Sequence[tuple[str, Sequence[str], Iterab
                 value = row.get(column)
                 if isinstance(value, bool):
                     ws.write_string(r, c, "yes" if value else "no")
-                elif isinstance(value, (int, float)):
+                elif isinstance(value, (int, float)) and math.isfinite(value):
                     ws.write_number(r, c, value)
-                elif value is not None:
-                    ws.write_string(r, c, str(value))
+                elif value is not None:  # text, and a number no cell can hold (NaN, infinity)
+                    ws.write_string(r, c, shown(value))
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, max(r, 1), max(len(columns) - 1, 0))
     wb.close()
@@ -111,25 +116,15 @@ def assurance_counts(assessment: Assessment) -> list[dict[str, Any]]:
 
 def write_reports(out_dir: Path, assessment: Assessment, datasets: Sequence[Dataset],
                   figures: Sequence[dict[str, Any]], run: dict[str, Any],
-                  template: Template) -> list[Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    # One staging folder per report folder: a run killed while writing leaves it, and the next
-    # run clears it, so no stale half-report accumulates beside the reports.
-    staging = out_dir.parent / f".{out_dir.name}.staging"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    try:
-        _write_all(staging, assessment, datasets, figures, run, template)
-        written = []
-        for path in sorted(staging.rglob("*")):
-            if path.is_file():
-                target = out_dir / path.relative_to(staging)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(path, target)
-                written.append(target)
-        return written
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+                  template: Template, folder: ReportFolder | None = None) -> list[Path]:
+    """Write every report and switch them in for out_dir at once; the files written. folder:
+    out_dir already opened (and locked) by the caller for its whole run."""
+    if folder is None:
+        with ReportFolder(out_dir, allowed=REPORT_NAMES) as folder:
+            return write_reports(out_dir, assessment, datasets, figures, run, template, folder)
+    assert folder.staging is not None
+    _write_all(folder.staging, assessment, datasets, figures, run, template)
+    return folder.publish()
 
 
 def _write_all(d: Path, a: Assessment, datasets: Sequence[Dataset],

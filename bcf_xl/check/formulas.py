@@ -54,4 +54,17 @@ def formula_findings(template: Template, document: Document,
         if not same(cached, expected):
             out.append(findings.make("formula.value_mismatch", value=cached, cached=_shown(cached),
                                      expected=_shown(expected), **where))
+    out.extend(_sheet_formulas(document))
+    return out
+
+
+def _sheet_formulas(document: Document) -> list[Finding]:
+    """The formulas the template recorded on sheets without a name per formula (the
+    Checklist's verdicts and its "Complete template" title): each must still be a formula."""
+    out = []
+    for cell, recorded in document.sheet_formulas.items():
+        if not recorded.present:
+            title = recorded.label or f"{cell.sheet} {cell.cell}"
+            out.append(findings.make("formula.overwritten", sheet=cell.sheet, cells=(cell.cell,),
+                                     field_title=title, value=recorded.cached))
     return out

@@ -7,7 +7,6 @@ field titles and the field's own finding code where it has one (a blank sign-off
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from typing import Any, Iterator
 
@@ -15,6 +14,7 @@ from jsonschema import Draft202012Validator, FormatChecker, ValidationError, val
 
 from bcf_xl import findings
 from bcf_xl.check import schema_gate
+from bcf_xl.check.people import shown_date
 from bcf_xl.read.document import CellRef, Document
 from bcf_xl.findings import Finding
 from bcf_xl.spec import pointer as pointers
@@ -42,6 +42,9 @@ def validator_for(template: Template) -> Draft202012Validator:
 
 
 def _shown(value: Any) -> str:
+    date = shown_date(value)  # a date reads dd/mm/yyyy in a message, never as stored (ISO)
+    if date is not None:
+        return date
     if isinstance(value, str):
         return f"'{value}'"
     return "TRUE/FALSE" if isinstance(value, bool) else f"{value:,}" if isinstance(value, int) else str(value)
@@ -49,8 +52,8 @@ def _shown(value: Any) -> str:
 
 def _bounds(field: Field, template: Template, error: ValidationError) -> str:
     if error.validator == "dateRange":
-        lo, hi = (dt.date.fromisoformat(error.validator_value[k]) for k in ("minimum", "maximum"))
-        return f"a date from {lo:%d/%m/%Y} to {hi:%d/%m/%Y}"
+        lo, hi = (shown_date(error.validator_value[k]) for k in ("minimum", "maximum"))
+        return f"a date from {lo} to {hi}"
     schema = error.schema
     lo, hi = schema.get("minimum"), schema.get("maximum")
     if lo is not None and hi is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from bcf_xl.cli import assure, check, issue, pay, serve
+from bcf_xl.cli import assure, check, issue, migrate, pay, serve
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
                   help="Issue, validate and assure Better Care Fund planning workbooks, and work out "
@@ -16,8 +16,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 
 # The commands, in the order of the pipeline (and of `bcf-xl --help`).
 for command in (issue.generate, issue.schema, issue.codes, issue.example, issue.fill,
-                check.validate, check.extract, assure.batch, pay.p4p, assure.demo, serve.serve,
-                serve.revalidate):
+                check.validate, check.extract, migrate.migrate, assure.batch, pay.p4p,
+                assure.demo, serve.serve, serve.revalidate):
     app.command()(command)
 app.add_typer(serve.keys_app, name="keys")
 

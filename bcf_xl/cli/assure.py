@@ -35,11 +35,17 @@ def batch(
 
 
 def _run_batch(folder: Path, out: Path, **options):
+    from rich.markup import escape
+
     from bcf_xl.batch.assurance import PolicyError
+    from bcf_xl.batch.publish import ReportFolderError, check_apart
     from bcf_xl.batch.run import run_batch
 
-    if out.resolve() == folder.resolve() or folder.resolve() in out.resolve().parents:
-        raise usage_error("--out must be outside the folder of returns (inputs are never touched)")
+    try:
+        # Before anything is read: the reports replace --out as a whole.
+        check_apart(folder, out)
+    except ReportFolderError as exc:
+        raise usage_error(escape(str(exc)))
     load_reference_or_exit(options["reference"])
     bar = progress(1000, "Validating returns")
     task = bar.add_task("batch", total=None)
@@ -50,8 +56,8 @@ def _run_batch(folder: Path, out: Path, **options):
                 reference_path=options["reference"], assurance_path=options["assurance"],
                 limits=options["limits"], on_start=lambda n: bar.update(task, total=n),
                 on_result=lambda i, r: bar.advance(task))
-    except PolicyError as exc:
-        raise usage_error(str(exc))
+    except (PolicyError, ReportFolderError) as exc:  # a bad policy; --out busy or not ours
+        raise usage_error(escape(str(exc)))
     _print_batch(outcome, out)
     return outcome
 
@@ -59,11 +65,15 @@ def _run_batch(folder: Path, out: Path, **options):
 def _print_batch(outcome, out: Path) -> None:
     from collections import Counter
 
+    from bcf_xl.validate import NOT_CHECKED
+
     a = outcome.assessment
     status = Counter(r.status for r in a.rows)
     categories = Counter(r.assurance for r in a.counted)
+    label = {NOT_CHECKED: "not checked (the tool failed)"}
     err.print(f"Checked {len(a.rows)} file(s) in {outcome.seconds:.1f} s: "
-              + ", ".join(f"{n} {s}" for s, n in sorted(status.items())), highlight=False)
+              + ", ".join(f"{n} {label.get(s, s)}" for s, n in sorted(status.items())),
+              highlight=False)
     err.print(f"Boards: {len(a.counted)} with a return, {len(a.missing)} missing, "
               f"{len(a.duplicates)} sent more than one, {len(a.wrong_hwb)} wrong-board finding(s)",
               highlight=False)
@@ -83,6 +93,7 @@ def demo(
     from bcf_xl.cli.pay import pay_demo
     from bcf_xl.samples.demo import build_mailbox
 
+    _check_demo_out(out)
     template = load_template_version(None)
     ref = load_reference_or_exit(None)
     with progress(len(ref.hwbs), "Issuing and filling templates") as bar:
@@ -100,3 +111,22 @@ def demo(
               highlight=False)
 
 
+# What the demo makes in its --out, each folder replaced on every run.
+DEMO_FOLDERS = frozenset({"templates", "mailbox", "reports", "payment"})
+
+
+def _check_demo_out(out: Path) -> None:
+    """Refuse an existing --out holding anything the demo does not make: the demo replaces its
+    folders there, and must not delete someone's own templates or returns."""
+    from rich.markup import escape
+
+    if out.exists() and not out.is_dir():
+        raise usage_error(escape(f"--out {out} is a file, not a folder"))
+    if not out.is_dir():
+        return
+    other = sorted(p.name for p in out.iterdir()
+                   if p.name not in DEMO_FOLDERS and not p.name.startswith("."))
+    if other:
+        shown = ", ".join(other[:3]) + (" ..." if len(other) > 3 else "")
+        raise usage_error(escape(f"--out {out} holds files the demo did not make ({shown}); "
+                                 "the demo replaces its folders there, so choose a new folder"))

@@ -4,7 +4,7 @@ extract."""
 from __future__ import annotations
 
 import io
-import json
+from bcf_xl.report.safe import json_text
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -41,6 +41,8 @@ def validate(
     annotate_out: Optional[Path] = typer.Option(
         None, "--annotate", dir_okay=False, help="Write a copy of the return with every finding "
         "highlighted on its cell and listed on a first 'Validation' sheet (one file only)."),
+    timeout: float = typer.Option(60.0, "--timeout", min=0.1, help="Seconds allowed per file; a "
+                                  "file that takes longer is reported as not checked."),
 ) -> None:
     """Check returned workbooks; exit 1 if any has an error."""
     from bcf_xl.validate import validate_file
@@ -60,12 +62,13 @@ def validate(
         for path in paths:
             if not path.exists() and not path.is_symlink():
                 raise usage_error(f"no such file: {path}")
-            results.append(validate_file(path, reference=ref, limits=intake_limits))
+            results.append(validate_file(path, reference=ref, limits=intake_limits,
+                                         timeout=timeout))
             bar.advance(task)
     _emit(results, fmt, out)
     if annotate_out is not None:
         _annotate(paths[0], results[0], annotate_out)
-    raise typer.Exit(1 if any(r.errors for r in results) else 0)
+    raise typer.Exit(1 if any(r.errors or not r.valid for r in results) else 0)
 
 
 def _annotate(source: Path, result, out: Path) -> None:
@@ -116,6 +119,6 @@ def extract(
     if result.document is None:
         _emit([result], "text", None)
         raise typer.Exit(1)
-    sys.stdout.write(json.dumps(result.document.data, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.write(json_text(result.document.data) + "\n")
 
 

@@ -113,19 +113,36 @@ def p4p(
     raise typer.Exit(1 if any(f.severity is Severity.ERROR for f in found) else 0)
 
 
+def _cause(exc: Exception) -> str:
+    """What went wrong, in words: a file error names its file, not an errno."""
+    if isinstance(exc, OSError):
+        return f"{exc.filename or 'an output'} cannot be written ({exc.strerror or exc})"
+    return str(exc).rstrip(".")
+
+
 def pay_demo(reports: Path, out: Path) -> None:
     """The demo's last step: pay every board on the batch's plans and the bundled illustrative
-    actuals, under each version's default preset."""
-    from bcf_xl.payment.plans import read_batch_plans
+    actuals, under each version's default preset. A run that cannot be made (no bundled actuals
+    for a preset, a preset that no longer fits its spec, outputs that cannot be written) is a
+    message naming the cause and exit status 2, never a traceback: the demo's templates, returns
+    and reports are made by then and stay."""
+    from rich.markup import escape
+
+    from bcf_xl.payment.calculate import ChoiceError
+    from bcf_xl.payment.plans import PlansError, read_batch_plans
     from bcf_xl.payment.presets import PresetError
-    from bcf_xl.payment.run import run_payment
+    from bcf_xl.payment.run import RunError, run_payment
     from bcf_xl.payment.summary import summary_lines
+    from bcf_xl.spec.load import SpecError
 
     try:
         run = run_payment(read_batch_plans(reports), out,
                           reference=load_reference_or_exit(None), presets=[], actuals=None)
-    except PresetError as exc:
-        raise usage_error(str(exc))
+    except (PlansError, RunError, ChoiceError, PresetError, SpecError, OSError) as exc:
+        raise usage_error(escape(
+            f"the demo could not work out payment for performance: {_cause(exc)}. The "
+            f"batch's reports are in {reports}; pay them with `bcf-xl p4p {reports} --actuals "
+            f"FILE --out FOLDER`."))
     err.print("", highlight=False)
     for line in summary_lines(run.statements, run.actuals.findings, run.info, out):
         err.print(line, markup=False, highlight=False)

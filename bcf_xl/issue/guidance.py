@@ -8,6 +8,7 @@ from xlsxwriter.worksheet import Worksheet
 from bcf_xl.issue import text_fit
 from bcf_xl.issue.guidance_p4p import p4p_paragraphs
 from bcf_xl.issue.styles import Styles
+from bcf_xl.spec.migration_map import known_maps, what_changed
 from bcf_xl.spec.model import Template
 
 LABEL_WIDTH, TEXT_WIDTH = 28, 100
@@ -48,6 +49,9 @@ def write_guidance(ws: Worksheet, template: Template, styles: Styles, hwb_name: 
         ("Template", f"{template.id} version {template.version}, issued {issued} under the "
                      f"{template.issued_under}."),
         ("Changes in this version", " ".join(template.changes)),
+        # What changed since the version before, from the same map that migrates a return.
+        *(row for m in known_maps().values() if m.target.version == template.version
+          for row in what_changed(m)),
         ("Checking your return", CHECKING),
     ] + p4p_paragraphs(template)
     row = 2

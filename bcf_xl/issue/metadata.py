@@ -22,6 +22,32 @@ from bcf_xl.spec.model import Template
 
 LISTS_SHEET = "Lists"
 PREPOPULATED_PREFIX = "prepopulated:"
+FORMULAS_PREFIX = "formulas:"  # + a sheet's title: its formula cells, as [A1, label] pairs
+
+
+def formula_cells(ws: Worksheet) -> list[list[str]]:
+    """Every formula cell xlsxwriter holds for a sheet, with a label: the longest text to its
+    left on its row (on the Checklist, the line's description rather than its sheet's title or
+    its link). Recorded on _meta for the sheets that have no defined name per formula, so
+    that a formula typed over there is reported like any other."""
+    from xlsxwriter.worksheet import CellArrayFormulaTuple, CellFormulaTuple
+
+    # Until the workbook is closed, xlsxwriter keeps a string cell as an index into its table.
+    strings = {i: text for text, i in ws.str_table.string_table.items()}
+    out = []
+    for row in sorted(ws.table):
+        cells = ws.table[row]
+        texts: list[str] = []
+        for col in sorted(cells):
+            cell = cells[col]
+            if isinstance(cell, (CellFormulaTuple, CellArrayFormulaTuple)):
+                out.append([xl_rowcol_to_cell(row, col), max(texts, key=len, default="")])
+                continue
+            text = getattr(cell, "string", None)
+            text = strings.get(text, "") if isinstance(text, int) else text
+            if isinstance(text, str):
+                texts.append(text)
+    return out
 
 
 def write_lists(wb: Workbook, ws: Worksheet, template: Template) -> None:
@@ -36,11 +62,14 @@ def write_lists(wb: Workbook, ws: Worksheet, template: Template) -> None:
 
 
 def write_meta(wb: Workbook, ws: Worksheet, identity: Identity,
-               prepopulated: Mapping[str, Any]) -> None:
+               prepopulated: Mapping[str, Any],
+               formulas: Mapping[str, list[list[str]]] | None = None) -> None:
     """Key/value rows; values are written as JSON text so types survive any spreadsheet."""
     rows = [(PROPERTY_NAMES[k], v) for k, v in identity.to_dict().items()]
     rows += [(PREPOPULATED_PREFIX + pointer, json.dumps(value))
              for pointer, value in sorted(prepopulated.items())]
+    rows += [(FORMULAS_PREFIX + sheet, json.dumps(cells, ensure_ascii=False))
+             for sheet, cells in (formulas or {}).items() if cells]
     ws.write_row(0, 0, ["key", "value"])
     for row, (key, value) in enumerate(rows, start=1):
         ws.write_string(row, 0, key)

@@ -20,7 +20,7 @@ from bcf_xl.issue.checklist_sheet import write_checklist
 from bcf_xl.issue.form import FormWriter
 from bcf_xl.issue.guidance import write_guidance
 from bcf_xl.issue.layout import SheetLayout, layout_sheet
-from bcf_xl.issue.metadata import LISTS_SHEET, write_lists, write_meta
+from bcf_xl.issue.metadata import LISTS_SHEET, formula_cells, write_lists, write_meta
 from bcf_xl.issue.styles import Styles
 from bcf_xl.spec.identity import META_SHEET, TEMPLATE_ID, Identity, digest
 from bcf_xl.reference import Hwb
@@ -112,12 +112,14 @@ def _write(template: Template, hwb: Hwb, path: Path, issued: dt.date) -> None:
         layouts[sheet.id] = layout_sheet(sheet, seeds)
         FormWriter(wb, add(sheet.title), template, styles, results).write(
             layouts[sheet.id], hwb.name, data[sheet.id])
-    write_checklist(wb, add(CHECKLIST_SHEET), styles, template,
+    checklist = add(CHECKLIST_SHEET)
+    write_checklist(wb, checklist, styles, template,
                     answers=computation.checklist_answers(),
                     verdicts=computation.check_verdicts(), layouts=layouts, seeds=seeds,
                     issued=prepopulated)
     write_guidance(guidance, template, styles, hwb.name, issued.strftime("%d %B %Y"))
     write_lists(wb, add(LISTS_SHEET), template)
-    write_meta(wb, add(META_SHEET), identity, prepopulated)
+    write_meta(wb, add(META_SHEET), identity, prepopulated,
+               {CHECKLIST_SHEET: formula_cells(checklist)})
     guidance.activate()
     wb.close()

@@ -3,6 +3,7 @@ regions with totals and a chart, every board, the review list, the findings).
 
 Text goes through ``write_string``, which never makes a formula, so a name typed into a return
 as ``=HYPERLINK(...)`` stays text; the only formulas are the totals this module writes itself.
+Control and bidi characters in text are shown as visible markers (report/safe.py).
 Money is written as pounds with a £ format to the penny (the exact pence are in the CSV and
 JSON outputs).
 """
@@ -18,6 +19,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from bcf_xl.findings import Finding
 from bcf_xl.payment.national import ENGLAND, action, for_review, totals
 from bcf_xl.payment.statement import ILLUSTRATIVE, RunInfo, Statement
+from bcf_xl.report.safe import shown
 
 MONEY = "£#,##0.00"
 OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
@@ -43,8 +45,7 @@ class _Sheet:
         self.row = 0
 
     def text(self, row: int, col: int, value: Any, fmt: str | None = None) -> None:
-        self.ws.write_string(row, col, "" if value is None else str(value),
-                             self.formats.get(fmt or ""))
+        self.ws.write_string(row, col, shown(value), self.formats.get(fmt or ""))
 
     def line(self, values: Sequence[Any], kinds: Sequence[str] = (), fmt: str | None = None) -> int:
         """Write one row; kinds per column: text, money (pence), percent (Fraction), number."""

@@ -9,12 +9,15 @@ Schema layer reports it on its cell with the field's title; coercion itself neve
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Any, Sequence
 
 BLANK = object()  # sentinel: the cell holds nothing worth keeping
 
 _SPACES = re.compile(r"[\s\u00a0\u2007\u202f]+")
+_LINE_SPACES = re.compile(r"[^\S\n]+|[\u00a0\u2007\u202f]+")  # any space but a line break
+_BREAKS = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")  # every way a line can end
 _NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
 _DATE_FORMATS = ("%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d %B %Y",
                  "%d %b %Y", "%d-%b-%Y", "%d-%b-%y", "%d %B %y", "%Y/%m/%d")
@@ -22,7 +25,17 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01, after Excel's leap
 
 
 def clean_text(value: str) -> str:
-    return _SPACES.sub(" ", value).strip()
+    """Spaces within a line collapsed to one and trimmed; line breaks kept (a CCG list or a
+    multi-paragraph answer keeps its lines), with blank lines at either end dropped and runs
+    of blank lines within kept to one."""
+    lines = [_LINE_SPACES.sub(" ", line).strip() for line in _BREAKS.sub("\n", value).split("\n")]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out)
 
 
 def coerce(value: Any, ftype: str, choices: Sequence[str] = ()) -> Any:
@@ -48,15 +61,17 @@ def _number(value: Any) -> Any:
     if isinstance(value, bool):
         return value
     if isinstance(value, (int, float)):
-        return value
+        return value if math.isfinite(value) else str(value)
     if isinstance(value, str):
-        text = value.replace("£", "").replace(",", "").replace(" ", "")
+        text = value.replace("£", "").replace(",", "").replace(" ", "").replace("\n", "")
         negative = text.startswith("(") and text.endswith(")")
         text = text.strip("()")
         if text.endswith("%"):
             text = text[:-1]
         if _NUMBER.match(text):
             number = float(text)
+            if not math.isfinite(number):  # "1E+400" is not an amount: report it as typed
+                return value
             return -number if negative else number
     return value
 

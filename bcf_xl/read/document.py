@@ -36,6 +36,14 @@ class CellRef(NamedTuple):
         return f"'{self.sheet}'!{self.cell}"
 
 
+class SheetFormula(NamedTuple):
+    """A formula cell the template recorded on a sheet without a defined name per formula."""
+
+    label: str  # how a message names it (the text on its row)
+    present: bool  # the cell still holds a formula
+    cached: Any  # its cached result, None when there is none
+
+
 @dataclass(frozen=True)
 class RowInfo:
     key: str  # the row's key in the document (index or spec row id)
@@ -54,6 +62,11 @@ class Document:
     formula_present: Mapping[str, bool] = field(default_factory=dict)  # formula pointer -> has <f>
     issued: Mapping[str, Any] | None = None  # pre-populated values as issued (from _meta)
     identity: Identity | None = None
+    # Defined names (fields, tables, columns) that no longer resolve, and cells whose content
+    # could not be used (an error value): what the person sees there is not "blank".
+    unread: frozenset[str] = frozenset()
+    unread_cells: frozenset[CellRef] = frozenset()
+    sheet_formulas: Mapping[CellRef, SheetFormula] = field(default_factory=dict)
 
     def source(self, pointer: str) -> CellRef | None:
         return self.sources.get(pointer)

@@ -7,7 +7,9 @@ told apart by their streams); the zip directory against size limits *before anyt
 inflated* (both openpyxl and calamine honour the declared sizes, so the directory is a sound
 bound); macros; missing parts; then every part is streamed (bounded by its declared size, which
 also verifies CRCs) and XML parts are scanned for DOCTYPE and ENTITY declarations, which Excel
-never writes; finally the identity in docProps/custom.xml, parsed with defusedxml.
+never writes; every XML part (by its name or its first bytes) must be well formed and free of
+document type declarations, in whatever encoding it declares; finally the identity in
+docProps/custom.xml, parsed with defusedxml.
 Nothing here raises for a file's content, and the file is only read.
 """
 
@@ -25,6 +27,7 @@ from defusedxml import DefusedXmlException, ElementTree
 
 from bcf_xl import findings
 from bcf_xl.findings import Finding
+from bcf_xl.read.sheetxml import PartError, check_xml
 from bcf_xl.spec.identity import TEMPLATE_ID, Identity
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -44,8 +47,10 @@ class Limits:
 
     max_file_bytes: int = 20_000_000
     max_entries: int = 1_000
-    max_total_uncompressed: int = 200_000_000
-    max_part_uncompressed: int = 100_000_000
+    # Every XML part is parsed in full (a part that is not well formed is not a workbook), at
+    # some 15 MB a second for a sheet: these bounds keep any file within 5 seconds.
+    max_total_uncompressed: int = 50_000_000
+    max_part_uncompressed: int = 20_000_000
     max_ratio: float = 200.0
     ratio_floor: int = 1_000_000  # parts smaller than this compress oddly and are not bombs
 
@@ -56,6 +61,7 @@ class IntakeResult:
     identity: Identity | None
     kind: str
     parts: Mapping[str, bytes] = field(default_factory=dict, repr=False)  # xl/ XML, as checked
+    sheet_titles: Mapping[str, str] = field(default_factory=dict)  # sheet part -> its title
 
     @property
     def ok(self) -> bool:
@@ -115,6 +121,13 @@ def _directory(zf: zipfile.ZipFile, limits: Limits) -> list[zipfile.ZipInfo]:
     if len(infos) > limits.max_entries:
         raise _reject("file.too_large", "zip-bomb", detail=f"{len(infos):,} parts, where a "
                       f"template has about 25 (limit {limits.max_entries:,})")
+    seen: set[str] = set()
+    for info in infos:
+        # zipfile reads the last of two entries with one name; Excel refuses the file.
+        if info.filename in seen:
+            raise _reject("file.corrupt", "zip-other",
+                          detail=f"the part {info.filename} appears twice")
+        seen.add(info.filename)
     total = sum(i.file_size for i in infos)
     if total > limits.max_total_uncompressed:
         raise _reject("file.too_large", "zip-bomb",
@@ -164,8 +177,17 @@ def _parse(data: bytes, part: str):
         return ElementTree.fromstring(data)
     except DefusedXmlException:
         raise _reject("file.unsafe_xml", "unsafe-xml", detail=f"in {part}")
-    except ElementTree.ParseError:
+    except (ElementTree.ParseError, ValueError, LookupError, UnicodeError):
         raise _reject("file.corrupt", "zip-other", detail=f"the part {part} is not valid XML")
+
+
+_XML_STARTS = (b"<", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\x00<", b"<\x00")
+
+
+def _looks_like_xml(name: str, data: bytes) -> bool:
+    """XML by its name or by its first bytes (in any encoding): a DTD in a part named .bin is
+    still a DTD to the library that parses it."""
+    return name.endswith((".xml", ".rels", ".vml")) or data.lstrip()[:3].startswith(_XML_STARTS)
 
 
 def _stream_parts(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> dict[str, bytes]:
@@ -181,13 +203,26 @@ def _stream_parts(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> dict[str
         if len(data) != info.file_size:
             raise _reject("file.corrupt", "zip-other",
                           detail=f"the part {info.filename} is not the size it says")
-        if info.filename.endswith((".xml", ".rels", ".vml")):
-            if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-                raise _reject("file.unsafe_xml", "unsafe-xml",
-                              detail=f"a document type declaration in {info.filename}")
+        if _looks_like_xml(info.filename, data):
+            try:
+                check_xml(data, info.filename)
+            except PartError as exc:
+                raise _Reject(findings.make(exc.code, detail=exc.detail),
+                              "unsafe-xml" if exc.code == "file.unsafe_xml" else "zip-other")
             if info.filename.startswith("xl/"):
                 kept[info.filename] = data
     return kept
+
+
+def _sheet_titles(parts: Mapping[str, bytes]) -> dict[str, str]:
+    """Sheet part -> the sheet's title, so a finding about a part can name its sheet."""
+    try:
+        from bcf_xl.read.package import read_package
+
+        package = read_package(parts.__getitem__)
+    except Exception:  # noqa: BLE001 - a workbook part the reader will report on itself
+        return {}
+    return {part: title for title, part in package.sheet_parts.items()}
 
 
 def _identity(zf: zipfile.ZipFile, names: set[str], known: Collection[str]) -> Identity:
@@ -246,4 +281,4 @@ def _inspect(path: Path, known: Collection[str], limits: Limits) -> IntakeResult
         _structure(zf, names, path)
         parts = _stream_parts(zf, infos)
         identity = _identity(zf, names, known)
-    return IntakeResult((), identity, "xlsx", parts)
+    return IntakeResult((), identity, "xlsx", parts, _sheet_titles(parts))

@@ -1,9 +1,8 @@
 """The few structural facts the reader needs from an .xlsx package, read straight from its XML.
 
-python-calamine reads cell values 15-20 times faster than openpyxl but exposes neither defined
-names nor formulas, so those come from here: ``xl/workbook.xml`` (sheets, defined names), its
-relationships (which part holds which sheet) and, per sheet part, which cells hold a formula.
-Every XML part is parsed with defusedxml; intake has already bounded their sizes.
+``xl/workbook.xml`` (sheets, defined names) and its relationships (which part holds which sheet,
+the shared strings and the styles); the cells themselves are read by sheetxml.py. Every XML part
+is parsed with defusedxml; intake has already bounded their sizes and checked them well formed.
 """
 
 from __future__ import annotations
@@ -19,8 +18,6 @@ NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
-# A cell whose first child is a formula: <c r="F12" s="3"><f>...</f> (also <f t="shared" .../>).
-_FORMULA_CELL = re.compile(rb'<c\s+r="([A-Z]{1,3}[0-9]{1,7})"[^>]*?(?<!/)>\s*<f[\s>/]')
 _REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]{1,3})\$?([0-9]{1,7})"
                   r"(?::\$?([A-Z]{1,3})\$?([0-9]{1,7}))?$")
 
@@ -44,6 +41,8 @@ class Area:
 class Package:
     sheet_parts: dict[str, str]  # sheet title -> part name inside the zip
     names: dict[str, str]  # workbook-level defined name -> its reference text
+    shared_strings: str | None = None  # the shared-strings part, when there is one
+    styles: str | None = None  # the styles part, when there is one
 
 
 def col_index(letters: str) -> int:
@@ -68,37 +67,20 @@ def read_package(read: Callable[[str], bytes]) -> Package:
     """Sheets and defined names; ``read(part)`` gives a part's bytes."""
     workbook = ElementTree.fromstring(read("xl/workbook.xml"))
     rels = ElementTree.fromstring(read("xl/_rels/workbook.xml.rels"))
-    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{NS_PKG_REL}Relationship")}
+    relations = list(rels.iter(f"{NS_PKG_REL}Relationship"))
+    targets = {r.get("Id"): _part(r.get("Target", "")) for r in relations}
+    by_type = {r.get("Type", "").rsplit("/", 1)[-1]: _part(r.get("Target", "")) for r in relations}
     sheet_parts = {}
     for sheet in workbook.iter(f"{NS_MAIN}sheet"):
-        target = targets.get(sheet.get(f"{NS_REL}id"), "")
-        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-            posixpath.join("xl", target))
-        sheet_parts[sheet.get("name")] = part
+        sheet_parts[sheet.get("name")] = targets.get(sheet.get(f"{NS_REL}id"), "")
     names = {}
     for name in workbook.iter(f"{NS_MAIN}definedName"):
         if name.get("localSheetId") is None and name.text:
             names[name.get("name")] = name.text
-    return Package(sheet_parts, names)
+    return Package(sheet_parts, names, by_type.get("sharedStrings"), by_type.get("styles"))
 
 
-def formula_cells(read: Callable[[str], bytes], part: str) -> frozenset[str]:
-    """A1 addresses of the cells of a sheet part that hold a formula.
-
-    A scan of the raw XML, not a parse: the part was already checked for entities by intake,
-    and this takes a tenth of a millisecond where a full parse of every sheet would cost more
-    than reading the values.
-    """
-    try:
-        xml = read(part)
-    except KeyError:
-        return frozenset()
-    # From each formula back to its cell: a sheet has far fewer formulas than cells.
-    found = []
-    position = xml.find(b"<f")
-    while position != -1:
-        start = xml.rfind(b"<c", 0, position)
-        if start != -1 and (match := _FORMULA_CELL.match(xml, start)):
-            found.append(match.group(1).decode())
-        position = xml.find(b"<f", position + 2)
-    return frozenset(found)
+def _part(target: str) -> str:
+    """A relationship's target as a part name: absolute, or relative to xl/."""
+    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+        posixpath.join("xl", target))

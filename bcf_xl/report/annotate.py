@@ -4,12 +4,18 @@ Every cell with a finding is filled red (error) or amber (warning) and carries a
 the message; a first sheet, "Validation", lists every finding with a link to its cell. The copy
 keeps protection, defined names and identity, so it validates to the same findings: the reader
 finds cells by name and ignores sheets, fills and comments. The original is never written.
+
+Every text this module writes is a string cell, never a formula: a message or a value that
+starts with the board's "=HYPERLINK(...)" is shown as the board typed it, and cannot run.
+Control and bidi characters are shown as visible markers (report/safe.py); openpyxl would refuse
+most of them, and a comment holding one would not be XML.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
+from typing import Any, Sequence
 
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
@@ -18,6 +24,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from bcf_xl.atomic import atomic_path
 from bcf_xl.findings import Finding, Severity
 from bcf_xl.read.intake import check_openpyxl_is_safe
+from bcf_xl.report.safe import shown, visible_text
 from bcf_xl.validate import Result
 
 SHEET = "Validation"
@@ -27,7 +34,8 @@ AUTHOR = "bcf-xl"
 
 
 def _comment(found: list[Finding]) -> Comment:
-    text = "\n\n".join(f"{f.severity.value.upper()} ({f.code}): {f.message}" for f in found)
+    text = visible_text("\n\n".join(f"{f.severity.value.upper()} ({f.code}): {f.message}"
+                                     for f in found))
     comment = Comment(text, AUTHOR)
     comment.width, comment.height = 320, min(400, 60 + 18 * (len(text) // 45 + 1))
     return comment
@@ -47,29 +55,49 @@ def _mark_cells(wb, result: Result) -> None:
         cell.comment = _comment(found)
 
 
+def _put(ws: Any, row: int, column: int, value: Any) -> Any:
+    """Write one cell: numbers as numbers, everything else as a string cell (openpyxl would
+    make text starting with "=" a formula)."""
+    cell = ws.cell(row, column)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        cell.value = value
+    else:
+        cell.value = shown(value)
+        cell.data_type = "s"
+    return cell
+
+
+def _line(ws: Any, row: int, values: Sequence[Any]) -> int:
+    for column, value in enumerate(values, start=1):
+        _put(ws, row, column, value)
+    return row
+
+
+def _link_target(sheet: str, cell: str) -> str:
+    """A location inside the workbook; a quote in a sheet name is doubled, as Excel does."""
+    return "'" + sheet.replace("'", "''") + "'!" + cell
+
+
 def _summary_sheet(wb, result: Result) -> None:
     ws = wb.create_sheet(SHEET, 0)
     identity = result.identity
-    ws.append(["Validation of this return"])
-    ws["A1"].font = Font(bold=True, size=14)
-    ws.append(["Board", f"{identity.hwb_name} ({identity.hwb_code})" if identity else ""])
-    ws.append(["Template version", identity.version if identity else ""])
-    ws.append(["Status", result.status])
-    ws.append(["Errors", result.errors])
-    ws.append(["Warnings", result.warnings])
-    ws.append([])
-    ws.append(["Severity", "Code", "Sheet", "Cell", "Field", "What to do"])
-    for cell in ws[ws.max_row]:
+    _put(ws, 1, 1, "Validation of this return").font = Font(bold=True, size=14)
+    _line(ws, 2, ["Board", f"{identity.hwb_name} ({identity.hwb_code})" if identity else ""])
+    _line(ws, 3, ["Template version", identity.version if identity else ""])
+    _line(ws, 4, ["Status", result.status])
+    _line(ws, 5, ["Errors", result.errors])
+    _line(ws, 6, ["Warnings", result.warnings])
+    header = _line(ws, 8, ["Severity", "Code", "Sheet", "Cell", "Field", "What to do"])
+    for cell in ws[header]:
         cell.font = Font(bold=True)
-    for finding in result.findings:
-        ws.append([finding.severity.value, finding.code, finding.sheet or "",
-                   ", ".join(finding.cells), finding.field_title or "", finding.message])
-        row = ws.max_row
+    for row, finding in enumerate(result.findings, start=header + 1):
+        _line(ws, row, [finding.severity.value, finding.code, finding.sheet or "",
+                        ", ".join(finding.cells), finding.field_title or "", finding.message])
         ws.cell(row, 1).fill = ERROR_FILL if finding.severity is Severity.ERROR else WARNING_FILL
         if finding.sheet and finding.cells:
             link = ws.cell(row, 4)
             link.hyperlink = Hyperlink(ref=link.coordinate,
-                                       location=f"'{finding.sheet}'!{finding.cells[0]}")
+                                       location=_link_target(finding.sheet, finding.cells[0]))
             link.font = Font(color="0563C1", underline="single")
     for column, width in zip("ABCDEF", (10, 30, 20, 14, 40, 100)):
         ws.column_dimensions[column].width = width

@@ -1,8 +1,10 @@
 """Self-contained HTML reports: one page per validation run, and one for a batch.
 
 No external assets (styles, sorting script and charts are inline), so the page works offline
-and from an e-mail attachment. Every piece of text that came from a return goes through
-``html.escape``; the only script is a fixed sorting routine that reads the table, never data.
+and from an e-mail attachment. Every piece of text goes through ``e``: control and bidi
+characters become visible markers (report/safe.py), then ``html.escape``; line breaks are kept
+and shown (``white-space:pre-line``). The only script is a fixed sorting routine that reads the
+table, never data.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from itertools import groupby
 from typing import Any, Sequence
 
 from bcf_xl.findings import Finding
+from bcf_xl.report.safe import shown, status_label
 from bcf_xl.validate import Result
 
 STYLE = """
@@ -20,9 +23,10 @@ body{font-family:Arial,Helvetica,sans-serif;margin:24px;color:#222;max-width:120
 h1{color:#1F4E79;font-size:22px}h2{color:#1F4E79;font-size:18px;margin-top:28px}
 table{border-collapse:collapse;margin:8px 0;font-size:13px}
 th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
+td{white-space:pre-line}
 th{background:#D9E1F2}th.sortable{cursor:pointer}
 .badge{display:inline-block;padding:3px 10px;border-radius:10px;font-weight:bold;color:#fff}
-.valid{background:#2E7D32}.invalid,.unreadable{background:#C62828}.skipped{background:#757575}
+.valid{background:#2E7D32}.invalid,.unreadable{background:#C62828}.not_checked{background:#5D4037}.skipped{background:#757575}
 .error{color:#C62828;font-weight:bold}.warning{color:#B26A00;font-weight:bold}
 .counts span{margin-right:18px;font-size:15px}.num{text-align:right}
 svg text{font-size:12px;font-family:Arial,Helvetica,sans-serif}
@@ -50,8 +54,9 @@ document.querySelectorAll('table.sortable').forEach(function(table){
 
 
 def e(value: Any) -> str:
-    """Escaped text for the page; None is blank."""
-    return "" if value is None else html.escape(str(value), quote=True)
+    """Escaped text for the page (also in an attribute), hidden characters made visible; None
+    is blank."""
+    return html.escape(shown(value), quote=True)
 
 
 def page(title: str, body: str) -> str:
@@ -89,7 +94,7 @@ def _result(result: Result) -> str:
     who = (f"{result.identity.hwb_name} ({result.identity.hwb_code}), template "
            f"{result.identity.version}" if result.identity else "")
     return (f"<h2>{e(result.path)}</h2><p><span class=\"badge {e(result.status)}\">"
-            f"{e(result.status.upper())}</span> {e(who)}</p>"
+            f"{e(status_label(result.status))}</span> {e(who)}</p>"
             f"<p class=\"counts\"><span>Errors: <b id=\"errors\">{result.errors}</b></span>"
             f"<span>Warnings: <b id=\"warnings\">{result.warnings}</b></span></p>"
             + _findings(result.findings))

@@ -27,7 +27,7 @@ from bcf_xl.batch.store import Detail
 from bcf_xl.batch.write import assurance_counts, rule_matrix, write_reports, write_workbook
 from bcf_xl.batch.write import SUMMARY_COLUMNS
 from bcf_xl.findings import Severity
-from bcf_xl.validate import UNREADABLE
+from bcf_xl.validate import NOT_CHECKED, UNREADABLE
 from bcf_xl.web.access import Principal
 from bcf_xl.web.records import Checked
 from bcf_xl.web.service import Service
@@ -59,7 +59,7 @@ def _row(service: Service, c: Checked, details: dict[int, Detail]) -> FileRow:
     first = next((f.message for f in result.findings if f.severity is Severity.ERROR), "")
     rule = propose(result, service.policy)
     detail = None
-    if c.status != UNREADABLE:
+    if c.status not in (UNREADABLE, NOT_CHECKED):
         detail = StoredDetail(lambda i=c.validation_id: details.get(i)
                               or service.records.detail(i))
     return FileRow(f"#{c.id} {c.filename}", c.hwb_code, board.name if board else "",
@@ -73,7 +73,7 @@ def picture(service: Service, principal: Principal) -> Picture:
     boards = principal.boards(service.reference.hwbs)
     current = service.records.current([b.code for b in boards])
     details = service.records.details([c.validation_id for c in current
-                                       if c.counted and c.status != UNREADABLE])
+                                       if c.counted and c.status not in (UNREADABLE, NOT_CHECKED)])
     rows = [_row(service, c, details) for c in current]
     by_file = {row.file: c for row, c in zip(rows, current)}
     assessment = assess_rows(rows, boards, candidate_of=lambda r: by_file[r.file].candidate())

@@ -15,6 +15,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from bcf_xl.report.safe import visible_text
 
 from bcf_xl.web.auth import cookies_of, csrf_token
 from bcf_xl.web.settings import LONDON
@@ -33,8 +36,12 @@ def when_due(value: dt.datetime) -> str:
 
 
 def templates() -> Jinja2Templates:
+    # finalize: a board's text shows its hidden characters (terminal escapes, bidi overrides)
+    # as visible markers on every page, as in every other report.
     env = Environment(loader=PackageLoader("bcf_xl.web", "templates"),
-                      autoescape=select_autoescape(["html"], default=True))
+                      autoescape=select_autoescape(["html"], default=True),
+                      finalize=lambda v: visible_text(v) if isinstance(v, str)
+                      and not isinstance(v, Markup) else v)
     env.filters["uk_time"] = uk_time
     env.filters["when_due"] = when_due
     return Jinja2Templates(env=env)

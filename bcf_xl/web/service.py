@@ -15,7 +15,7 @@ from bcf_xl.batch.workers import Job, Pool, run_jobs
 from bcf_xl.reference import Hwb, Reference, load_reference
 from bcf_xl.spec.load import default_template
 from bcf_xl.spec.model import Template
-from bcf_xl.validate import UNREADABLE
+from bcf_xl.validate import NOT_CHECKED, UNREADABLE
 from bcf_xl.web.access import Principal, now
 from bcf_xl.web.database import make_engine, migrate, sessions
 from bcf_xl.web.files import FileStore
@@ -87,7 +87,7 @@ class Service:
     def annotated(self, checked: Checked) -> Path | None:
         """The annotated copy of a readable submission, made once per validation (in a worker,
         under its limits) and kept beside the files; None for an unreadable one."""
-        if checked.status == UNREADABLE:
+        if checked.status in (UNREADABLE, NOT_CHECKED):
             return None
         target = self.files.root / "annotated" / f"{checked.validation_id}.xlsx"
         if not target.exists():

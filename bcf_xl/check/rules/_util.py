@@ -1,4 +1,5 @@
-"""Small helpers the rules share: reading dates and amounts the way the rules need them."""
+"""Small helpers the rules share: reading dates and amounts the way the rules need them
+(dates in messages: bcf_xl/check/people.py)."""
 
 from __future__ import annotations
 
@@ -16,11 +17,6 @@ def as_date(value: Any) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         return None
-
-
-def shown_date(value: dt.date | str) -> str:
-    day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-    return f"{day:%d/%m/%Y}"
 
 
 def pounds(value: Any) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from bcf_xl.check.people import text
 from bcf_xl.check.rules._util import number, pounds
 from bcf_xl.check.rules.base import rule
 from bcf_xl.check.rules.context import RuleContext
@@ -19,7 +20,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     for failure in ctx.failures("benefits_name_schemes"):
         row = failure.row
         yield ctx.finding("benefits.scheme_unknown", failure.at[:1], value=row.get("scheme_ref"),
-                          row=row.info.label, reference=row.get("scheme_ref"))
+                          row=row.info.label, reference=text(row.get("scheme_ref")))
     rows = [r for r in ctx.rows(TABLE) if r.get("benefit_type") == NEL]
     totals = [number(r.get("total_benefit")) for r in rows]
     pot = number(ctx.value("p4p.pot"))

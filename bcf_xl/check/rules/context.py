@@ -5,6 +5,11 @@
 tables with ``ctx.rows``, takes the failures of its version's checks from ``ctx.failures`` and
 makes findings with ``ctx.finding``, which fills in sheet, cells and field title. Reading a
 name the rule did not declare raises UndeclaredRead.
+
+All three see the return as issued: ``computation`` is check/identity.py ``as_issued`` of the
+return's recomputation, made once per return by validate.py, so a pre-populated value reads as
+the template was issued with it, whatever its locked cell holds now (that cell is the identity
+layer's ``identity.prepopulated_changed``), and formulas are recomputed from it.
 """
 
 from __future__ import annotations
@@ -65,10 +70,15 @@ class Failure:
 class RuleContext:
     template: Template
     document: Document
-    computation: Computation  # recomputed formulas, issued values, check verdicts
+    computation: Computation  # the return as issued, recomputed: formulas, check verdicts
     hwb: Hwb | None  # the board's reference row, when the reference data knows it
     rule: Rule
     declared: frozenset[str]  # qualified ids the rule may read (years expanded)
+
+    @property
+    def values(self) -> Computation:
+        """The recomputation the rules read: the return as issued (see the module's doc)."""
+        return self.computation
 
     @property
     def years(self) -> tuple[Year, ...]:
@@ -86,7 +96,7 @@ class RuleContext:
     def value(self, qid: str) -> Any:
         """A field's value by its qualified id (a formula field's recomputed value)."""
         self._allow(qid)
-        return self.computation.name(qid)
+        return self.values.name(qid)
 
     def issued(self, pointer: str) -> Any:
         """What the template was issued with at this pointer (the identity's record)."""
@@ -102,7 +112,7 @@ class RuleContext:
                       allowed)
 
     def _rows(self, table_qid: str) -> list[tuple[str, Mapping[str, Any]]]:
-        return self.computation.rows(self.template.table(table_qid))
+        return self.values.rows(self.template.table(table_qid))
 
     def failures(self, check_id: str) -> Iterator[Failure]:
         """Every failure of the version's check ``check_id`` (each year's, for a per-year
@@ -110,7 +120,7 @@ class RuleContext:
         if check_id not in self.rule.checks:
             raise UndeclaredRead(f"check {check_id!r} was not declared by {self.rule.name}")
         for check in _instances(self.template, check_id):
-            keys = spec_checks.failures(self.template, self.computation, check)
+            keys = spec_checks.failures(self.template, self.values, check)
             rows = {r.info.key: r for r in self.rows(check.table)} if check.on_rows else {}
             for key in keys:
                 yield Failure(check, rows.get(key) if key is not None else None)

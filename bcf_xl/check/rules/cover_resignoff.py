@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from bcf_xl.check.rules._util import as_date, shown_date
+from bcf_xl.check.people import shown_date
+from bcf_xl.check.rules._util import as_date
 from bcf_xl.check.rules.base import rule
 from bcf_xl.check.rules.context import RuleContext
 from bcf_xl.findings import Finding
@@ -16,7 +17,7 @@ FIELD = "cover.resignoff_date"
 def check(ctx: RuleContext) -> Iterator[Finding]:
     signed = as_date(ctx.value(FIELD))
     for failure in ctx.failures("resignoff_in_round"):
-        issued = shown_date(as_date(str(ctx.param("resignoff_from"))))
+        issued = shown_date(ctx.param("resignoff_from"))
         yield ctx.finding("cover.resignoff_missing", failure.at[:1], value=signed.isoformat(),
                           problem=f"is {shown_date(signed)}, before the revised template was "
                                   f"issued on {issued}")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from bcf_xl.check.rules._util import as_date, shown_date
+from bcf_xl.check.people import shown_date
+from bcf_xl.check.rules._util import as_date
 from bcf_xl.check.rules.base import rule
 from bcf_xl.check.rules.context import RuleContext
 from bcf_xl.findings import Finding

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from bcf_xl.check.people import text
 from bcf_xl.check.rules.base import rule
 from bcf_xl.check.rules.context import RuleContext
 from bcf_xl.findings import Finding
@@ -18,7 +19,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     for rows in by_name.values():
         if len(rows) > 1:
             yield ctx.finding("finance.duplicate_scheme", [r.at("name") for r in rows],
-                              value=rows[0].get("name"), name=rows[0].get("name"))
+                              value=rows[0].get("name"), name=text(rows[0].get("name")))
 
 
 RULE = rule(__name__, check, reads=("schemes.rows.name",),

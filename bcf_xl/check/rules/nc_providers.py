@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from bcf_xl.check.people import text
 from bcf_xl.check.rules.base import rule
 from bcf_xl.check.rules.context import RuleContext
 from bcf_xl.findings import Finding
@@ -18,7 +19,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         yield ctx.table_finding("nc.acute_provider_not_engaged", TABLE)
     disagree = [r for r in ctx.rows(TABLE) if r.get("agrees_impact") in DISAGREE]
     if disagree:
-        names = ", ".join(str(r.get("name") or r.info.label) for r in disagree)
+        names = ", ".join(text(r.get("name") or r.info.label) for r in disagree)
         yield ctx.finding("nc.provider_disagrees", [r.at("agrees_impact") for r in disagree],
                           providers=names)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from bcf_xl.check.rules._util import as_date, shown_date
+from bcf_xl.check.people import shown_date
+from bcf_xl.check.rules._util import as_date
 from bcf_xl.check.rules.base import rule
 from bcf_xl.check.rules.context import Failure, RuleContext
 from bcf_xl.findings import Finding
@@ -17,7 +18,7 @@ TABLE = "national_conditions.conditions"
 
 
 def _latest(ctx: RuleContext) -> str:
-    return shown_date(as_date(str(ctx.param("condition_deadline"))))
+    return shown_date(ctx.param("condition_deadline"))
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:

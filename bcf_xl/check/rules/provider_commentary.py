@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from bcf_xl.check.people import text
 from bcf_xl.check.rules.base import rule
 from bcf_xl.check.rules.context import RuleContext
 from bcf_xl.findings import Finding
@@ -21,7 +22,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     disagree = [r for r in ctx.rows(TABLE)
                 if r.get("type") == ACUTE and r.get("agrees_nel") in NOT_AGREED]
     if disagree:
-        names = ", ".join(str(r.get("name") or r.info.label) for r in disagree)
+        names = ", ".join(text(r.get("name") or r.info.label) for r in disagree)
         yield ctx.finding("provider.disagrees", [r.at("agrees_nel") for r in disagree],
                           providers=names)
 
