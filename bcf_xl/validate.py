@@ -143,14 +143,20 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
 
 def validate_file(path: Path, *, reference: Reference | None = None,
                   expected_hwb: str | None = None, limits: Limits = Limits(),
-                  timeout: float | None = None) -> Result:
+                  timeout: float | None = None, round_id: str | None = None) -> Result:
     """Every finding about one file. Never raises: the last line of defence turns anything
     unexpected into a finding, because one bad file must not stop a batch or show a traceback.
-    ``timeout``: seconds before the check is given up (the file is then "not checked")."""
+    ``timeout``: seconds before the check is given up (the file is then "not checked").
+    ``round_id``: the round the return is sent for (bcf_xl/data/rounds.yaml); a return on a
+    version it supersedes gets identity.version_superseded. None: no round check."""
+    from bcf_xl.spec.rounds import apply_round, get_round
+
     started = time.perf_counter()
+    round_ = get_round(round_id) if round_id is not None else None  # unknown: a usage error
     try:
         with _time_limit(timeout):
-            return _validate(Path(path), reference, expected_hwb, limits, started)
+            return apply_round(_validate(Path(path), reference, expected_hwb, limits, started),
+                               round_)
     except _TimedOut:
         finding = findings.make("batch.worker_failed", detail=f"checking it took longer than "
                                 f"the {timeout:g} second limit")

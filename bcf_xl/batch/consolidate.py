@@ -5,20 +5,27 @@ risks, ...) and a long table of every value with its file, sheet and cell, so an
 traced back to the cell it came from. Formula fields carry bcf-xl's recomputed value, not what
 the workbook cached. Every readable return is included, with its status and whether it is the
 one that counts for its board, so analysts can filter rather than lose data.
+
+Versions side by side: each return is read with its own version's spec (the version in its
+identity), never with the newest. A table holds the union of the columns of the versions in the
+batch, oldest version's columns first, and a template_version column says which spec each row
+was read with; a column its version does not have is empty for that row. The columns table
+says which versions hold each column, so an empty cell can be told from a blank answer.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from bcf_xl.batch.assess import FileRow
 from bcf_xl.batch.store import Detail
 from bcf_xl.spec.compute import get
 from bcf_xl.spec import pointer as pointers
+from bcf_xl.spec.load import known_templates
 from bcf_xl.spec.model import Template
 
-BASE = ("file", "hwb_code", "hwb_name", "region", "status", "counted")
+BASE = ("file", "hwb_code", "hwb_name", "region", "template_version", "status", "counted")
 
 
 @dataclass(frozen=True)
@@ -35,7 +42,8 @@ class Dataset:
 
 def _base(row: FileRow) -> dict[str, Any]:
     return {"file": row.file, "hwb_code": row.hwb_code, "hwb_name": row.hwb_name,
-            "region": row.region, "status": row.status, "counted": row.counted}
+            "region": row.region, "template_version": row.template_version,
+            "status": row.status, "counted": row.counted}
 
 
 def _value(detail: Detail, pointer: str) -> Any:
@@ -58,25 +66,66 @@ def table_name(qid: str) -> str:
     return sheet_id if table_id == "rows" else f"{sheet_id}_{table_id}"
 
 
+def versions_of(rows: Sequence[FileRow], fallback: Template) -> dict[str, Template]:
+    """The spec of each version the readable rows were made on, oldest first; the fallback alone
+    when there is none (the tables still get their headings)."""
+    known = known_templates()
+    present = sorted({r.template_version for r in rows
+                      if r.detail is not None and r.template_version in known})
+    return {v: known[v] for v in present} or {fallback.version: fallback}
+
+
+def spec_of(row: FileRow, templates: Mapping[str, Template], fallback: Template) -> Template:
+    """The spec a row was read with: its own version's."""
+    return templates.get(row.template_version, fallback)
+
+
+def _union(lists: Sequence[Sequence[str]]) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for names in lists:
+        seen.update((n, None) for n in names)
+    return tuple(seen)
+
+
 def consolidate(template: Template, rows: Sequence[FileRow]) -> list[Dataset]:
+    """template: the spec for rows of a version bcf-xl does not know (none are readable), and
+    the headings when no row is readable."""
     readable = [r for r in rows if r.detail is not None]
-    singles = [(pointers.field(s.id, f.id), f.qid) for s in template.form_sheets() for f in s.fields()]
-    datasets = [Dataset("returns", "One row per return: its single values",
-                        BASE + tuple(q for _, q in singles),
-                        lambda: ({**_base(r), **{q: _value(d, p) for p, q in singles}}
-                                 for r, d in _loaded(readable)))]
-    for sheet in template.form_sheets():
-        for table in sheet.tables():
-            datasets.append(_table(sheet.id, table, readable))
-    datasets.append(_values(template, readable))
+    specs = versions_of(readable, template)
+
+    def singles(t: Template) -> list[tuple[str, str]]:
+        return [(pointers.field(s.id, f.id), f.qid) for s in t.form_sheets() for f in s.fields()]
+
+    per_version = {v: singles(t) for v, t in specs.items()}
+    columns = _union([[q for _, q in pairs] for pairs in per_version.values()])
+
+    def returns() -> Iterator[dict[str, Any]]:
+        for r, d in _loaded(readable):
+            pairs = per_version.get(r.template_version) or singles(spec_of(r, specs, template))
+            yield {**_base(r), **{q: _value(d, p) for p, q in pairs}}
+    datasets = [Dataset("returns", "One row per return: its single values", BASE + columns,
+                        returns)]
+    tables: dict[str, dict[str, Any]] = {}  # table name -> version -> table
+    for version, t in specs.items():
+        for sheet in t.form_sheets():
+            for table in sheet.tables():
+                tables.setdefault(table_name(table.qid), {})[version] = table
+    for name, by_version in tables.items():
+        datasets.append(_table(name, by_version, readable))
+    datasets.append(_values(specs, template, readable))
+    datasets.append(_columns(specs, per_version, tables))
     return datasets
 
 
-def _table(sheet_id: str, table: Any, readable: Sequence[FileRow]) -> Dataset:
-    columns = BASE + ("row_key", "row_label", "sheet", "row_cells") + tuple(c.id for c in table.columns)
+def _table(name: str, by_version: Mapping[str, Any], readable: Sequence[FileRow]) -> Dataset:
+    ids = _union([[c.id for c in t.columns] for t in by_version.values()])
+    columns = BASE + ("row_key", "row_label", "sheet", "row_cells") + ids
 
     def rows() -> Iterator[dict[str, Any]]:
         for r, detail in _loaded(readable):
+            table = by_version.get(r.template_version)
+            if table is None:  # this version has no such table
+                continue
             for key, label in detail.rows.get(table.qid, ()):
                 pointer = pointers.row(table.qid, key)
                 first = detail.sources.get(f"{pointer}/{table.columns[0].id}")
@@ -85,14 +134,17 @@ def _table(sheet_id: str, table: Any, readable: Sequence[FileRow]) -> Dataset:
                        "sheet": first[0] if first else "",
                        "row_cells": f"{first[1]}:{last[1]}" if first and last else "",
                        **{c.id: _value(detail, f"{pointer}/{c.id}") for c in table.columns}}
-    return Dataset(table_name(table.qid), table.title, columns, rows)
+    title = next(iter(by_version.values())).title
+    return Dataset(name, title, columns, rows)
 
 
-def _values(template: Template, readable: Sequence[FileRow]) -> Dataset:
+def _values(specs: Mapping[str, Template], fallback: Template,
+            readable: Sequence[FileRow]) -> Dataset:
     columns = BASE + ("pointer", "field_id", "field_title", "sheet", "cell", "value")
 
     def rows() -> Iterator[dict[str, Any]]:
         for r, detail in _loaded(readable):
+            template = spec_of(r, specs, fallback)
             for pointer, (sheet, cell) in detail.sources.items():
                 value = _value(detail, pointer)
                 if value is None:
@@ -103,3 +155,27 @@ def _values(template: Template, readable: Sequence[FileRow]) -> Dataset:
                        "cell": cell, "value": value}
     return Dataset("values", "Every value with the file, sheet and cell it came from",
                    columns, rows)
+
+
+def _columns(specs: Mapping[str, Template], singles: Mapping[str, Sequence[tuple[str, str]]],
+             tables: Mapping[str, Mapping[str, Any]]) -> Dataset:
+    """Which versions hold each column of each table, with its title: what an empty cell of a
+    mixed-version table means."""
+    entries: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def add(table: str, column: str, title: str, version: str) -> None:
+        entry = entries.setdefault((table, column), {"table": table, "column": column,
+                                                     "title": title, "versions": []})
+        entry["versions"].append(version)
+    for version, pairs in singles.items():
+        for _, qid in pairs:
+            add("returns", qid, specs[version].field(qid).title, version)
+    for name, by_version in tables.items():
+        for version, table in by_version.items():
+            for c in table.columns:
+                add(name, c.id, c.title, version)
+    every = list(specs)
+    rows = [{**e, "in_every_version": e["versions"] == every} for e in entries.values()]
+    return Dataset("columns", "Which template versions hold each column of each table",
+                   ("table", "column", "title", "versions", "in_every_version"),
+                   lambda: iter(rows))

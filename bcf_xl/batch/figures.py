@@ -4,14 +4,21 @@ Money is summed over boards; a metric's national rate is the sum of numerators o
 denominators (not an average of rates, which would weight the Isles of Scilly like Kent). Only
 the counted return of each board is used, readable ones whatever their status, and the number
 of valid ones is shown beside every figure so a reader knows how firm it is.
+
+Versions side by side: each return is read with its own version's spec. The rows for England
+and each region add up every version (template_version lists the versions they hold; a figure
+only some versions have is added up over the returns that have it, and a metric's _boards column
+says over how many). When the batch mixes versions, one more England row per version follows
+(scope "England (2014-02)"), holding only that version's returns.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 from bcf_xl.batch.assess import FileRow
+from bcf_xl.batch.consolidate import spec_of, versions_of
 from bcf_xl.batch.store import Detail
 from bcf_xl.spec.compute import get
 from bcf_xl.spec.formulas import is_number
@@ -28,6 +35,7 @@ class _Return:
     (so the figures need one document in memory at a time, not all of them)."""
 
     region: str
+    version: str
     valid: bool
     money: dict[str, Any]          # figure name -> the return's amount
     met: dict[str, bool]           # condition id -> met
@@ -58,47 +66,86 @@ def _read(template: Template, row: FileRow, detail: Detail) -> _Return:
     rates = {f"{m.id}_{period}": (value(f"/metrics/national/{m.id}/{period}_num"),
                                   value(f"/metrics/national/{m.id}/{period}_den"))
              for m in template.row_sets["metrics"] for period in PERIODS}
-    return _Return(row.region, row.status == VALID, money, met, rates)
+    return _Return(row.region, template.version, row.status == VALID, money, met, rates)
 
 
 def _sum(rows: Sequence[_Return], name: str) -> float:
     return sum(v for r in rows if is_number(v := r.money.get(name)))
 
 
-def _scope(template: Template, name: str, rows: Sequence[_Return], boards: int) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Shape:
+    """The figures the versions in the batch have between them, in a stable order."""
+
+    years: tuple[str, ...]
+    conditions: tuple[str, ...]
+    metrics: tuple[tuple[str, float], ...]  # metric id, scale
+    pot: bool
+    phases: tuple[str, ...]
+
+    @classmethod
+    def of(cls, specs: Sequence[Template]) -> "_Shape":
+        def union(items: Iterable[Any]) -> tuple:
+            return tuple(dict.fromkeys(items))
+        metrics: dict[str, float] = {}
+        for t in specs:
+            for m in t.row_sets["metrics"]:
+                metrics.setdefault(m.id, m.values["scale"])
+        return cls(union(y.id for t in specs for y in t.years),
+                   union(c.id for t in specs for c in t.row_sets["national_conditions"]),
+                   tuple(metrics.items()),
+                   any(t.field_at("/p4p/pot") is not None for t in specs),
+                   union(p["id"] for t in specs for p in t.parameters.get("p4p_phasing", ())))
+
+
+def _scope(shape: _Shape, name: str, version: str, rows: Sequence[_Return],
+           boards: int) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "scope": name, "boards_expected": boards, "returns_counted": len(rows),
-        "returns_valid": sum(1 for r in rows if r.valid),
+        "scope": name, "template_version": version, "boards_expected": boards,
+        "returns_counted": len(rows), "returns_valid": sum(1 for r in rows if r.valid),
     }
-    for year in ("1415", "1516"):
+    for year in shape.years:
         for figure in ("pooled_budget", "minimum_pool", "schemes"):
             out[f"{figure}_{year}"] = _sum(rows, f"{figure}_{year}")
-    for condition in template.row_sets["national_conditions"]:
-        out[f"condition_{condition.id}_met"] = sum(1 for r in rows if r.met[condition.id])
-    for metric in template.row_sets["metrics"]:
-        scale = metric.values["scale"]
+    for condition in shape.conditions:
+        out[f"condition_{condition}_met"] = sum(1 for r in rows if r.met.get(condition))
+    for metric, scale in shape.metrics:
         for period in PERIODS:
-            pairs = [r.rates[f"{metric.id}_{period}"] for r in rows]
+            pairs = [r.rates[key] for r in rows if (key := f"{metric}_{period}") in r.rates]
             pairs = [(n, d) for n, d in pairs if is_number(n) and is_number(d) and d > 0]
             den = sum(d for _, d in pairs)
-            out[f"{metric.id}_{period}_rate"] = (round(sum(n for n, _ in pairs) / den * scale, 2)
-                                                 if den else None)
-            out[f"{metric.id}_{period}_boards"] = len(pairs)
+            out[f"{metric}_{period}_rate"] = (round(sum(n for n, _ in pairs) / den * scale, 2)
+                                              if den else None)
+            out[f"{metric}_{period}_boards"] = len(pairs)
     out["p4p_share"] = _sum(rows, "p4p_share")
-    if template.field_at("/p4p/pot") is not None:
+    if shape.pot:
         out["p4p_pot"] = _sum(rows, "p4p_pot")
-    for phase in template.parameters.get("p4p_phasing", ()):
-        out[f"p4p_{phase['id']}"] = _sum(rows, f"p4p_{phase['id']}")
+    for phase in shape.phases:
+        out[f"p4p_{phase}"] = _sum(rows, f"p4p_{phase}")
     return out
 
 
 def figures(template: Template, rows: Sequence[FileRow], regions: dict[str, int]) -> list[dict[str, Any]]:
-    """England first, then each region in name order; regions maps name -> boards expected."""
-    loaded = ((r, r.detail.load()) for r in rows if r.counted and r.detail is not None)
+    """England first, then each region in name order; regions maps name -> boards expected.
+    Then, when the counted returns are on more than one version, England for each version.
+    template: the spec for a version bcf-xl does not know, and the shape when none is counted.
+    Every row has every column (None where a figure does not apply), so a table of them can be
+    written with the first row's columns."""
+    counted_rows = [r for r in rows if r.counted and r.detail is not None]
+    specs = versions_of(counted_rows, template)
+    loaded = ((r, r.detail.load()) for r in counted_rows)
     # A store may have no document for a row (a return the tool failed on): nothing to add up.
-    counted = [_read(template, r, d) for r, d in loaded if d is not None]
-    table = [_scope(template, ENGLAND, counted, sum(regions.values()))]
+    counted = [_read(spec_of(r, specs, template), r, d) for r, d in loaded if d is not None]
+    shape = _Shape.of(list(specs.values()))
+    every = " + ".join(specs)
+    table = [_scope(shape, ENGLAND, every, counted, sum(regions.values()))]
     for region in sorted(regions):
-        table.append(_scope(template, region, [c for c in counted if c.region == region],
+        table.append(_scope(shape, region, every, [c for c in counted if c.region == region],
                             regions[region]))
-    return table
+    if len(specs) > 1:
+        for version in specs:
+            table.append(_scope(shape, f"{ENGLAND} ({version})", version,
+                                [c for c in counted if c.version == version],
+                                sum(regions.values())))
+    columns = list(dict.fromkeys(k for row in table for k in row))
+    return [{c: row.get(c) for c in columns} for row in table]

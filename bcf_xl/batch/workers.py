@@ -51,6 +51,9 @@ class WorkerConfig:
     memory_limit: int = MEMORY_LIMIT
     # "module:function" with validate_file's signature; tests name a crashing one here.
     validator: str = "bcf_xl.validate:validate_file"
+    # The round the returns are for (bcf_xl/data/rounds.yaml); None: no superseded check. Passed
+    # to the validator only when set, so a validator without the option still works.
+    round_id: str | None = None
 
 
 def _child(conn: Connection, config: WorkerConfig) -> None:
@@ -74,8 +77,9 @@ def _child(conn: Connection, config: WorkerConfig) -> None:
         if job is None:
             return
         try:
+            extra = {"round_id": config.round_id} if config.round_id is not None else {}
             result = validate_file(job.path, reference=reference, expected_hwb=job.expected_hwb,
-                                   limits=config.limits)
+                                   limits=config.limits, **extra)
         except MemoryError:
             result = failed(job.path, "it needed more memory than a return can")
         except Exception as exc:  # noqa: BLE001 - a validator that raises is the tool's failure

@@ -10,7 +10,6 @@ formulas) in the workbook.
 from __future__ import annotations
 
 import csv
-import math
 from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -18,12 +17,13 @@ from typing import Any, Iterable, Sequence
 import xlsxwriter
 
 from bcf_xl.batch.assess import Assessment
+from bcf_xl.batch import national_workbook
 from bcf_xl.batch.assurance import CATEGORIES
 from bcf_xl.batch.consolidate import Dataset
 from bcf_xl.findings import CATALOGUE
 from bcf_xl.batch.dashboard import render_batch_html
 from bcf_xl.batch.publish import ReportFolder
-from bcf_xl.report.safe import json_text, safe_text, shown
+from bcf_xl.report.safe import json_text, safe_text
 from bcf_xl.spec.model import Template
 from bcf_xl.report.to_csv import COLUMNS as FINDING_COLUMNS, finding_rows
 
@@ -36,6 +36,7 @@ REPORT_NAMES = frozenset({"summary.csv", "summary.json", "missing.csv", "duplica
 SUMMARY_COLUMNS = ("file", "hwb_code", "hwb_name", "region", "template_version", "status",
                    "errors", "warnings", "first_error", "counted", "note", "proposed_assurance",
                    "assurance_reason")
+SUMMARY_TYPES = {"errors": "count", "warnings": "count"}
 
 
 def _cell(value: Any) -> Any:
@@ -59,26 +60,15 @@ def write_json(path: Path, payload: Any) -> None:
 
 
 def write_workbook(path: Path, sheets: Sequence[tuple[str, Sequence[str], Iterable[dict]]]) -> None:
-    """Each table as a sheet, written row by row (constant memory). Strings go through
-    write_string, which never makes a formula."""
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
-                                         "strings_to_urls": False})
-    bold = wb.add_format({"bold": True})
+    """Each table as a sheet: an Excel table with filters, frozen header and fitted widths
+    (national_workbook.py). Strings go through write_string, which never makes a formula.
+    Columns are not typed here: national.xlsx of a batch is write_national_workbook's."""
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                         "strings_to_numbers": False})
+    formats = national_workbook.Formats(wb)
     for title, columns, rows in sheets:
-        ws = wb.add_worksheet(title[:31])
-        ws.write_row(0, 0, list(columns), bold)
-        r = 0
-        for r, row in enumerate(rows, start=1):
-            for c, column in enumerate(columns):
-                value = row.get(column)
-                if isinstance(value, bool):
-                    ws.write_string(r, c, "yes" if value else "no")
-                elif isinstance(value, (int, float)) and math.isfinite(value):
-                    ws.write_number(r, c, value)
-                elif value is not None:  # text, and a number no cell can hold (NaN, infinity)
-                    ws.write_string(r, c, shown(value))
-        ws.freeze_panes(1, 0)
-        ws.autofilter(0, 0, max(r, 1), max(len(columns) - 1, 0))
+        national_workbook.write_table_sheet(wb, formats, national_workbook.Sheet(
+            title, tuple(columns), {}, rows))
     wb.close()
 
 
@@ -153,6 +143,7 @@ def _write_all(d: Path, a: Assessment, datasets: Sequence[Dataset],
     (d / "national").mkdir()
     for ds in datasets:
         write_csv(d / "national" / f"{ds.name}.csv", ds.columns, ds.rows())
-    write_workbook(d / "national.xlsx",
-                   [("summary", SUMMARY_COLUMNS, summary), ("figures", figure_columns, figures)]
-                   + [(ds.name, ds.columns, ds.rows()) for ds in datasets if ds.name != "values"])
+    national_workbook.write_national_workbook(
+        d / "national.xlsx", a, datasets, figures, run, template,
+        summary=national_workbook.Sheet("summary", SUMMARY_COLUMNS, SUMMARY_TYPES, summary),
+        findings=national_workbook.Sheet("findings", FINDING_COLUMNS, {}, findings))

@@ -24,14 +24,53 @@ def batch(
                                              help="Assurance policy (YAML) replacing the "
                                              "default; see docs/batch.md."),
     limits: Optional[str] = typer.Option(None, "--limits", help="Override intake limits."),
+    round_id: Optional[str] = typer.Option(None, "--round", help="The round the returns are "
+                                           "for (e.g. sep2014); a return on a version it "
+                                           "supersedes is an error. Default: no round check. "
+                                           "See docs/batch.md."),
+    migrate_to: Optional[str] = typer.Option(None, "--migrate-to", help="Also migrate every "
+                                             "valid older return into this version's template "
+                                             "(written to --out/migrated/)."),
 ) -> None:
     """Validate every return in a folder; write the summary, findings and national dataset.
 
     Exit 0 when every expected board sent a valid return, 1 otherwise.
     """
+    check_round(round_id)
+    if migrate_to is not None:
+        _check_migrate_to(migrate_to)
     outcome = _run_batch(folder, out, workers=workers, timeout=timeout, reference=reference,
-                         assurance=assurance, limits=parse_limits(limits))
+                         assurance=assurance, limits=parse_limits(limits), round_id=round_id,
+                         migrate_to=migrate_to)
     raise typer.Exit(0 if outcome.assessment.complete() else 1)
+
+
+def check_round(round_id: str | None) -> None:
+    """A usage error (exit 2) for a round the rounds file does not have, or a rounds file that
+    does not agree with the bundled versions; validate uses this too."""
+    from rich.markup import escape
+
+    from bcf_xl.spec.rounds import RoundsError, known_rounds
+
+    if round_id is None:
+        return
+    try:
+        rounds = known_rounds()
+    except RoundsError as exc:
+        raise usage_error(escape(str(exc)))
+    if round_id not in rounds:
+        raise usage_error(escape(f"--round {round_id} is not a round bcf-xl knows; known: "
+                                 + ", ".join(f"{r.id} ({r.title})" for r in rounds.values())))
+
+
+def _check_migrate_to(version: str) -> None:
+    from rich.markup import escape
+
+    from bcf_xl.migrate.run import target_versions
+
+    if version not in target_versions():
+        raise usage_error(escape(f"--migrate-to {version}: no migration leads to that version; "
+                                 f"known: {', '.join(target_versions()) or 'none'}"))
 
 
 def _run_batch(folder: Path, out: Path, **options):
@@ -54,15 +93,18 @@ def _run_batch(folder: Path, out: Path, **options):
             outcome = run_batch(
                 folder, out, workers=options["workers"], timeout=options["timeout"],
                 reference_path=options["reference"], assurance_path=options["assurance"],
-                limits=options["limits"], on_start=lambda n: bar.update(task, total=n),
+                limits=options["limits"], round_id=options.get("round_id"),
+                migrate_to=options.get("migrate_to"),
+                on_start=lambda n: bar.update(task, total=n),
                 on_result=lambda i, r: bar.advance(task))
     except (PolicyError, ReportFolderError) as exc:  # a bad policy; --out busy or not ours
         raise usage_error(escape(str(exc)))
-    _print_batch(outcome, out)
+    _print_batch(outcome, out, options.get("round_id"), options.get("migrate_to"))
     return outcome
 
 
-def _print_batch(outcome, out: Path) -> None:
+def _print_batch(outcome, out: Path, round_id: str | None = None,
+                 migrate_to: str | None = None) -> None:
     from collections import Counter
 
     from bcf_xl.validate import NOT_CHECKED
@@ -79,8 +121,16 @@ def _print_batch(outcome, out: Path) -> None:
               highlight=False)
     err.print("Proposed assurance: " + ", ".join(f"{n} {c}" for c, n in sorted(categories.items())),
               highlight=False)
+    versions = Counter(r.template_version for r in a.rows if r.template_version)
+    err.print("Template versions: " + (", ".join(f"{n} on {v}" for v, n in sorted(versions.items()))
+                                       or "none readable")
+              + (f"; round {round_id}" if round_id else "; no round given (no superseded check)"),
+              highlight=False)
     err.print(f"Reports in {out}: report.html, summary.csv, findings.csv, rule_matrix.csv, "
               f"figures.csv, assurance.csv, national.xlsx, national/*.csv", highlight=False)
+    if migrate_to is not None:
+        err.print(f"Migrated to {migrate_to}: see {out / 'migration.csv'} and "
+                  f"{out / 'migrated'}", highlight=False)
 
 
 def demo(

@@ -14,20 +14,19 @@ from rich.console import Console
 
 from bcf_xl.cli.common import (
     REFERENCE_OPTION, err, load_reference_or_exit, parse_limits, progress, usage_error,
+    writable_out,
 )
 
 FORMATS = ("text", "json", "csv", "html")
 
 
-def _expand(paths: List[Path]) -> List[Path]:
-    """Files as given; a folder stands for the .xlsx files under it, in a stable order."""
-    files: List[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*.xlsx") if p.is_file()))
-        else:
-            files.append(path)
-    return files
+def _expand(paths: List[Path], reference, expect_hwb: Optional[str]):
+    """Files as given; a folder stands for the returns batch would find in it (cli/returns.py),
+    each with the board it is expected from: (paths, {path: expected board code or None})."""
+    from bcf_xl.cli.returns import returns_to_check
+
+    found = returns_to_check(paths, reference, expect_hwb)
+    return [f.path for f in found], {f.path: f.expected_hwb for f in found}
 
 
 def validate(
@@ -41,19 +40,30 @@ def validate(
     annotate_out: Optional[Path] = typer.Option(
         None, "--annotate", dir_okay=False, help="Write a copy of the return with every finding "
         "highlighted on its cell and listed on a first 'Validation' sheet (one file only)."),
-    timeout: float = typer.Option(60.0, "--timeout", min=0.1, help="Seconds allowed per file; a "
+    timeout: float = typer.Option(60.0, "--timeout", min=0.001, help="Seconds allowed per file; a "
                                   "file that takes longer is reported as not checked."),
+    round_id: Optional[str] = typer.Option(None, "--round", help="The round the return is for "
+                                           "(e.g. sep2014): a return on a version it supersedes "
+                                           "is an error, as in batch. Default: no round check."),
+) -> None:
+    expect_hwb: Optional[str] = typer.Option(
+        None, "--expect-hwb", help="The board (code or name) this return must be from, as "
+        "batch expects from a file named CODE_...xlsx (one file only)."),
 ) -> None:
     """Check returned workbooks; exit 1 if any has an error."""
+    from bcf_xl.cli.assure import check_round
     from bcf_xl.validate import validate_file
+
+    check_round(round_id)
 
     if fmt not in FORMATS:
         raise usage_error(f"--format must be one of {', '.join(FORMATS)}")
     ref = load_reference_or_exit(reference)
     intake_limits = parse_limits(limits)
-    paths = _expand(files)
-    if not paths:
-        raise usage_error("no .xlsx files found in the folders given")
+    paths, expected = _expand(files, ref, expect_hwb)
+    for option, target in (("--out", out), ("--annotate", annotate_out)):
+        if target is not None:
+            writable_out(target, folder=False, option=option)
     if annotate_out is not None and len(paths) != 1:
         raise usage_error("--annotate takes exactly one file")
     results = []
@@ -63,7 +73,8 @@ def validate(
             if not path.exists() and not path.is_symlink():
                 raise usage_error(f"no such file: {path}")
             results.append(validate_file(path, reference=ref, limits=intake_limits,
-                                         timeout=timeout))
+                                         expected_hwb=expected[path],
+                                         timeout=timeout, round_id=round_id))
             bar.advance(task)
     _emit(results, fmt, out)
     if annotate_out is not None:
@@ -101,7 +112,10 @@ def _emit(results, fmt: str, out: Path | None) -> None:
         return
     from bcf_xl.report.to_html import render_html
 
-    text = {"json": render_json, "csv": render_csv, "html": render_html}[fmt](results)
+    # A CSV file starts with the byte-order mark Excel needs; CSV on stdout has none (it
+    # would corrupt the first column's name for a program reading the pipe).
+    text = (render_csv(results, bom=out is not None) if fmt == "csv" else
+            {"json": render_json, "html": render_html}[fmt](results))
     if out is None:
         sys.stdout.write(text)
     else:

@@ -1,8 +1,12 @@
 """What every command shares: the error console, usage errors (exit 2), options defined once,
-loading the template version and the reference data, progress bars, intake limits."""
+loading the template version and the reference data, board codes, dates, output paths,
+progress bars, intake limits."""
 
 from __future__ import annotations
 
+import datetime as dt
+import difflib
+import tempfile
 from pathlib import Path
 
 import typer
@@ -13,7 +17,10 @@ from bcf_xl.reference import Reference, ReferenceError, load_reference
 from bcf_xl.spec.load import SpecError, default_template, known_templates
 from bcf_xl.spec.model import Template
 
+# Progress and notes; `bcf-xl --quiet` silences it. Usage errors always print (their own
+# console), on one line however narrow the terminal, so a script's log keeps the whole message.
 err = Console(stderr=True)
+_errors = Console(stderr=True, soft_wrap=True)
 
 REFERENCE_OPTION = typer.Option(
     None, "--reference", help="Reference data (CSV or JSON, see docs/reference-format.md) "
@@ -24,8 +31,88 @@ PROGRESS_THRESHOLD = 5  # a progress bar only where a run takes long enough to n
 
 
 def usage_error(message: str) -> typer.Exit:
-    err.print(f"[bold red]Error:[/] {message}", highlight=False)
+    _errors.print(f"[bold red]Error:[/] {' '.join(message.split())}", highlight=False)
     return typer.Exit(2)
+
+
+def set_quiet(quiet: bool) -> None:
+    err.quiet = quiet
+
+
+def writable_out(path: Path, *, folder: bool, option: str = "--out") -> None:
+    """Check, before any work, that an output can be written: its folder (made if missing, as
+    `mkdir -p` would) must take a new file. An output that cannot be written is a usage
+    error, never a traceback after the work is done."""
+    from rich.markup import escape
+
+    path = Path(path)
+    where = path if folder else path.parent
+    if folder and path.exists() and not path.is_dir():
+        raise usage_error(escape(f"{option} {path} is a file, not a folder"))
+    if not folder and path.is_dir():
+        raise usage_error(escape(f"{option} {path} is a folder; give a file name"))
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=where):
+            pass
+    except OSError as exc:
+        raise usage_error(escape(f"{option} {path} cannot be written: {_reason(exc, where)}"))
+
+
+def _reason(exc: OSError, where: Path) -> str:
+    if isinstance(exc, (FileExistsError, NotADirectoryError)):
+        return f"{exc.filename or where} is a file, not a folder"
+    if isinstance(exc, PermissionError):
+        return f"you do not have permission to write in {exc.filename or where}"
+    return exc.strerror or str(exc)
+
+
+def os_error_message(exc: OSError) -> str:
+    """An operating-system error in words, naming its file."""
+    name = exc.filename or "a file"
+    if isinstance(exc, (FileExistsError, NotADirectoryError)):
+        return f"cannot write {name}: a file is in the way of a folder on its path"
+    if isinstance(exc, PermissionError):
+        return f"cannot use {name}: permission denied"
+    return f"cannot use {name}: {exc.strerror or exc}"
+
+
+def parse_date(text: str, option: str) -> dt.date:
+    """A date as 2014-01-06 or as dd/mm/yyyy (06/01/2014, the form people in England write)."""
+    value = text.strip()
+    for form in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(value, form).date()
+        except ValueError:
+            continue
+    from rich.markup import escape
+
+    raise usage_error(escape(f"{option} {text!r} is not a date like 2014-01-06 or 06/01/2014"))
+
+
+def find_board(ref: Reference, text: str, option: str = "--hwb"):
+    """The board a code (any case, any of its councils' codes) or a name (any case) names; a
+    usage error with the nearest codes or names when nothing matches."""
+    wanted = text.strip()
+    try:
+        return ref.get(wanted.upper())
+    except KeyError:
+        pass
+    by_name = {h.name.casefold(): h for h in ref.hwbs}
+    if wanted.casefold() in by_name:
+        return by_name[wanted.casefold()]
+    known = {h.code: h for h in ref.hwbs} | {c.ons_code: h for h in ref.hwbs for c in h.councils}
+    near = [known[c] for c in difflib.get_close_matches(wanted.upper(), list(known), n=3,
+                                                        cutoff=0.7)]
+    near += [by_name[n] for n in difflib.get_close_matches(wanted.casefold(), list(by_name),
+                                                          n=3, cutoff=0.6)]
+    seen = list(dict.fromkeys(near))[:3]
+    hint = ("; did you mean " + " or ".join(f"{h.code} ({h.name})" for h in seen) + "?"
+            if seen else " (a board's code is its council's ONS code, such as E08000035)")
+    from rich.markup import escape
+
+    raise usage_error(escape(f"{option} {text!r}: no Health and Wellbeing Board has this code "
+                             f"or name{hint}"))
 
 
 def load_template_version(version: str | None) -> Template:

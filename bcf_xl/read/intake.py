@@ -207,11 +207,21 @@ def _stream_parts(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> dict[str
             try:
                 check_xml(data, info.filename)
             except PartError as exc:
-                raise _Reject(findings.make(exc.code, detail=exc.detail),
+                sheet = _sheet_titles_in(zf).get(info.filename)
+                raise _Reject(findings.make(exc.code, sheet=sheet, detail=exc.detail),
                               "unsafe-xml" if exc.code == "file.unsafe_xml" else "zip-other")
             if info.filename.startswith("xl/"):
                 kept[info.filename] = data
     return kept
+
+
+def _sheet_titles_in(zf: zipfile.ZipFile) -> dict[str, str]:
+    """The sheet titles, read straight from the zip, to name the sheet of a damaged part."""
+    wanted = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+    try:
+        return _sheet_titles({name: zf.read(name) for name in wanted})
+    except Exception:  # noqa: BLE001 - a workbook part damaged too: the part's name must do
+        return {}
 
 
 def _sheet_titles(parts: Mapping[str, bytes]) -> dict[str, str]:

@@ -224,12 +224,8 @@ class _Reader:
         one structure finding says where the names and the table no longer agree."""
         found: list[tuple[Field, int]] = []
         disagree: list[str] = []
-        for j, column in enumerate(table.columns):
+        for column in table.columns:
             named = self.wb.area(column.qid)
-            if named is None and column.qid not in self.wb.package.names:
-                # A workbook issued before columns were named: the table's own order.
-                found.append((column, area.first_col + j))
-                continue
             if named is None:
                 self.missing(column.title, column.qid)
                 continue

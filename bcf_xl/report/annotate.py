@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from bcf_xl.atomic import atomic_path
 from bcf_xl.findings import Finding, Severity
+from bcf_xl.issue import text_fit
 from bcf_xl.read.intake import check_openpyxl_is_safe
 from bcf_xl.report.safe import shown, visible_text
 from bcf_xl.validate import Result
@@ -78,30 +79,74 @@ def _link_target(sheet: str, cell: str) -> str:
     return "'" + sheet.replace("'", "''") + "'!" + cell
 
 
+# The template's look (issue/styles.py): Calibri 10 for cells, bold 10 headers on pale blue,
+# a bold 14 title in the template's header colour.
+FONT = "Calibri"
+TITLE_COLOUR = "1F4E79"
+HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+THIN = Side(style="thin", color="A6A6A6")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+TOP_WRAP = Alignment(wrap_text=True, vertical="top")
+LABELS = ("Board", "Template version", "Status", "Errors", "Warnings")
+COLUMNS = ("Severity", "Code", "Sheet", "Cell", "Field", "What to do")
+# Column widths: A fits the longest label (a bold one is wider than its characters), the
+# others their content; "What to do" wraps within a width that prints on landscape A4.
+WIDTHS = (max(len(t) for t in LABELS + COLUMNS) * 1.2 + 2, 30, 16, 12, 36, 70)
+
+
+def _font(**style: Any) -> Font:
+    return Font(name=FONT, size=style.pop("size", 10), **style)
+
+
 def _summary_sheet(wb, result: Result) -> None:
     ws = wb.create_sheet(SHEET, 0)
     identity = result.identity
-    _put(ws, 1, 1, "Validation of this return").font = Font(bold=True, size=14)
-    _line(ws, 2, ["Board", f"{identity.hwb_name} ({identity.hwb_code})" if identity else ""])
-    _line(ws, 3, ["Template version", identity.version if identity else ""])
-    _line(ws, 4, ["Status", result.status])
-    _line(ws, 5, ["Errors", result.errors])
-    _line(ws, 6, ["Warnings", result.warnings])
-    header = _line(ws, 8, ["Severity", "Code", "Sheet", "Cell", "Field", "What to do"])
+    _put(ws, 1, 1, "Validation of this return").font = _font(bold=True, size=14,
+                                                             color=TITLE_COLOUR)
+    values = [f"{identity.hwb_name} ({identity.hwb_code})" if identity else "",
+              identity.version if identity else "", result.status, result.errors,
+              result.warnings]
+    for row, (label, value) in enumerate(zip(LABELS, values), start=2):
+        _line(ws, row, [label, value])
+        ws.cell(row, 1).font = _font(bold=True)
+        ws.cell(row, 2).font = _font()
+        ws.cell(row, 2).alignment = Alignment(horizontal="left")
+    header = _line(ws, 8, list(COLUMNS))
     for cell in ws[header]:
-        cell.font = Font(bold=True)
+        cell.font, cell.fill, cell.border, cell.alignment = _font(bold=True), HEADER_FILL, \
+            BORDER, TOP_WRAP
     for row, finding in enumerate(result.findings, start=header + 1):
-        _line(ws, row, [finding.severity.value, finding.code, finding.sheet or "",
-                        ", ".join(finding.cells), finding.field_title or "", finding.message])
+        line = [finding.severity.value, finding.code, finding.sheet or "",
+                ", ".join(finding.cells), finding.field_title or "", finding.message]
+        _line(ws, row, line)
+        for column in range(1, len(line) + 1):
+            cell = ws.cell(row, column)
+            cell.font, cell.border, cell.alignment = _font(), BORDER, TOP_WRAP
         ws.cell(row, 1).fill = ERROR_FILL if finding.severity is Severity.ERROR else WARNING_FILL
         if finding.sheet and finding.cells:
             link = ws.cell(row, 4)
             link.hyperlink = Hyperlink(ref=link.coordinate,
                                        location=_link_target(finding.sheet, finding.cells[0]))
-            link.font = Font(color="0563C1", underline="single")
-    for column, width in zip("ABCDEF", (10, 30, 20, 14, 40, 100)):
+            link.font = _font(color="0563C1", underline="single")
+        # Neither Excel nor LibreOffice grows a row for wrapped text a library wrote.
+        ws.row_dimensions[row].height = text_fit.height(
+            [(shown(v), w) for v, w in zip(line, WIDTHS)])
+    for column, width in zip("ABCDEF", WIDTHS):
         ws.column_dimensions[column].width = width
+    ws.freeze_panes = ws.cell(header + 1, 1)
+    _print_setup(ws, header)
     wb.active = 0
+
+
+def _print_setup(ws: Any, header: int) -> None:
+    """Landscape A4, as wide as one page, the column headings on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"{header}:{header}"
+    ws.oddFooter.left.text = "&A"
+    ws.oddFooter.right.text = "Page &P of &N"
 
 
 def annotate(source: Path, result: Result, out: Path) -> Path:

@@ -1,4 +1,8 @@
-"""Findings as CSV, one row per finding, safe to open in Excel."""
+"""Findings as CSV, one row per finding, safe to open in Excel.
+
+A CSV file starts with a UTF-8 byte-order mark (``bom=True``), which Excel on Windows needs to
+show "£" rather than "Â£". CSV printed to a pipe has none: a program reading it (cut, awk, a
+csv reader) would take the mark for part of the first column's name."""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import csv
 import io
 from typing import Sequence
 
+from bcf_xl.atomic import CSV_BOM
 from bcf_xl.report.safe import safe_text
 from bcf_xl.validate import Result
 
@@ -22,8 +27,10 @@ def finding_rows(result: Result, file: str | None = None) -> list[dict[str, obje
              "message": f.message} for f in result.findings]
 
 
-def render_csv(results: Sequence[Result]) -> str:
+def render_csv(results: Sequence[Result], *, bom: bool = False) -> str:
     out = io.StringIO()
+    if bom:
+        out.write(CSV_BOM)
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for result in results:

@@ -9,6 +9,8 @@ table, never data.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 from collections import Counter
 from itertools import groupby
@@ -59,10 +61,24 @@ def e(value: Any) -> str:
     return html.escape(shown(value), quote=True)
 
 
-def page(title: str, body: str) -> str:
-    return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{e(title)}</title><style>{STYLE}</style></head><body>{body}"
-            f"<script>{SORT_SCRIPT}</script></body></html>\n")
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def page(title: str, body: str, *, style: str = STYLE, script: str = SORT_SCRIPT,
+         locked: bool = False) -> str:
+    """The whole page. locked: a Content-Security-Policy that lets only this page's own style
+    and script run (by their hashes) and loads nothing, so even text that escaped escaping
+    could neither run nor fetch anything."""
+    head = ""
+    if locked:
+        head = (f"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+                f"style-src {_sha256(style)}; script-src {_sha256(script)}; "
+                "img-src 'self' data:; base-uri 'none'; form-action 'none'\">"
+                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
+    return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">{head}"
+            f"<title>{e(title)}</title><style>{style}</style></head><body>{body}"
+            f"<script>{script}</script></body></html>\n")
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], sortable: bool = False,

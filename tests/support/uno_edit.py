@@ -21,6 +21,7 @@ Ops (see ``libreoffice.uno_edit`` for the full description):
 * ``{"op": "protect" | "unprotect", "sheet": S}``
 * ``{"op": "insert_rows", "sheet": S, "before_row": R, "count": N}`` (1-based rows)
 * ``{"op": "delete_rows", "sheet": S, "row": R, "count": N}`` (1-based first row)
+* ``{"op": "insert_columns", "sheet": S, "before_col": C, "count": N}`` (1-based columns)
 * ``{"op": "move_sheet", "sheet": S, "to_index": I}`` (0-based final position)
 
 Values: str, int/float, ``{"date": "YYYY-MM-DD"}``, ``{"formula": "=..."}`` (Excel syntax:
@@ -209,16 +210,22 @@ class Editor:
     def op_delete_rows(self, op: dict) -> None:
         self.change_rows(op, op["row"], "removeByIndex", "deleting")
 
-    def change_rows(self, op: dict, row: int, method: str, doing: str) -> None:
+    def op_insert_columns(self, op: dict) -> None:
+        self.change_rows(op, op["before_col"], "insertByIndex", "inserting", "Columns")
+
+    def change_rows(self, op: dict, row: int, method: str, doing: str,
+                    axis: str = "Rows") -> None:
         sheet = self.sheet(op["sheet"])
         count = op.get("count", 1)
+        what = axis.lower()[:-1]
         if not (isinstance(row, int) and row >= 1 and isinstance(count, int) and count >= 1):
-            raise OpError(f"rows and count must be integers >= 1, got {row!r}, {count!r}")
+            raise OpError(f"{what}s and count must be integers >= 1, got {row!r}, {count!r}")
         try:
-            getattr(sheet.Rows, method)(row - 1, count)
+            getattr(getattr(sheet, axis), method)(row - 1, count)
         except Exception as exc:  # LibreOffice raises a bare RuntimeException when protected
             why = "the sheet is protected and does not allow it" if sheet.isProtected() else exc
-            raise OpError(f"{doing} {count} row(s) at row {row} of {sheet.Name!r} failed: {why}")
+            raise OpError(f"{doing} {count} {what}(s) at {what} {row} of {sheet.Name!r} failed: "
+                          f"{why}")
 
     def op_move_sheet(self, op: dict) -> None:
         name, target = op["sheet"], op["to_index"]

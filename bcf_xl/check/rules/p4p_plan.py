@@ -14,8 +14,18 @@ from bcf_xl.findings import Finding, Severity
 from bcf_xl.spec import pointer as pointers
 
 
-def _percent(value: Any) -> str:
-    return f"{value:,.2f}%".replace(".00%", "%")
+def _percent(value: Any, places: int = 2) -> str:
+    return f"{value:,.{places}f}%".replace("." + "0" * places + "%", "%")
+
+
+def _apart(value: float, other: float) -> tuple[str, str]:
+    """Both percentages with as many decimals as it takes to tell them apart (3.4964% is below
+    3.5%, which two decimals would show as 3.50% against 3.50%)."""
+    for places in (2, 3, 4, 6):
+        shown = _percent(value, places), _percent(other, places)
+        if shown[0] != shown[1]:
+            return shown
+    return shown
 
 
 def _count(value: Any) -> str:
@@ -60,7 +70,8 @@ def _below_expected(ctx: RuleContext) -> Iterator[Finding]:
     cell = unjustified[0].at[1:2] if unjustified else (pointers.of_qid("p4p.justification"),)
     yield ctx.finding("p4p.below_expected", cell, value=reduction,
                       severity=Severity.ERROR if unjustified else None,
-                      reduction=_percent(reduction), expected=_percent(expected), what=what)
+                      **dict(zip(("reduction", "expected"), _apart(reduction, expected))),
+                      what=what)
 
 
 RULE = rule(__name__, check,
