@@ -36,14 +36,14 @@ def test_validate_exit_status_and_json(tmp_path, filled_example, template, refer
     """A valid return exits 0 with valid true; a broken one exits 1 with its findings."""
     ok = bcf("validate", str(filled_example("E08000035")), "--format", "json")
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    report = json.loads(ok.stdout)
+    report, = json.loads(ok.stdout)["files"]
     assert report["valid"] is True and report["identity"]["hwb_code"] == "E08000035"
     assert report["stats"] == {"errors": 0, "warnings": 0, "findings": 0}
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"not a workbook")
     bad = bcf("validate", str(broken), "--format", "json")
     assert bad.returncode == 1
-    payload = json.loads(bad.stdout)
+    payload, = json.loads(bad.stdout)["files"]
     assert payload["valid"] is False and payload["findings"][0]["code"] == "file.not_workbook"
     assert "Traceback" not in bad.stderr
 

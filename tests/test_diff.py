@@ -137,6 +137,21 @@ def test_schemes_added_removed_and_changed_are_matched_by_name(compared):
     assert len(table["rows"]) == 3
 
 
+
+def test_a_renamed_scheme_is_one_row_changed_not_one_removed_and_one_added(draft_final,
+                                                                            return_with):
+    def rename(doc: dict) -> None:
+        doc["schemes"]["rows"][5]["name"] = "Dementia diagnosis and post-diagnosis support"
+
+    _, report = as_json(draft_final[0], return_with(BOARD, rename, name="renamed"))
+    table = _table(report, "schemes.rows")
+    assert (table["added"], table["removed"], table["changed"]) == (0, 0, 1)
+    row = table["rows"][0]
+    assert row["row"] == "'Dementia diagnosis and post-diagnosis support' (row 6)"
+    assert [(c["field"], c["old"], c["new"], c["old_cell"]) for c in row["cells"]] == [
+        ("schemes.rows.name", "Dementia diagnosis and support",
+         "Dementia diagnosis and post-diagnosis support", "'Schemes'!B16")]
+
 def test_findings_new_in_the_final_and_fixed_going_back(draft_final):
     """The schemes no longer add up to the funding in the final: two new findings; compared the
     other way round, the same two are fixed."""
@@ -243,7 +258,7 @@ def test_two_versions_compare_shared_fields_and_list_the_others(migrated):
     # Carried fields are not changes.
     assert not {"cover.contact_email", "cover.contact_name", "funding.carers_breaks_1516"} & \
         {f["field"] for f in report["fields"]}
-    assert _table(report, "schemes.rows")["rows"] == []
+    assert "schemes.rows" not in {t["table"] for t in report["tables"]}  # no row changed
     # The metric 2014-09 no longer asks is a row removed, matched by the template's row id.
     metrics = _table(report, "metrics.national")
     assert metrics["matched_by"] == "id"

@@ -222,7 +222,7 @@ def test_validate_json_over_fuzzed_files(fuzzed_folder):
                          capture_output=True, text=True, timeout=600)
     _no_traceback(run.stdout, run.stderr)
     assert run.returncode == 1
-    payload = json.loads(run.stdout, parse_constant=_reject)
+    payload = json.loads(run.stdout, parse_constant=_reject)["files"]
     assert len(payload) == count
     assert {r["status"] for r in payload} <= {"valid", "invalid", "unreadable"}
     assert not [f["code"] for r in payload for f in r["findings"]

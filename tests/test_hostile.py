@@ -50,8 +50,9 @@ def test_validate_reports_one_clear_finding(case, corpus):
                          cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert run.returncode == 1, run.stderr
     assert "Traceback" not in run.stderr and "Traceback" not in run.stdout
-    report = json.loads(run.stdout)
-    assert report["valid"] is False
+    envelope = json.loads(run.stdout)
+    report, = envelope["files"]
+    assert envelope["valid"] is False and report["valid"] is False
     assert [(f["code"], f["severity"]) for f in report["findings"]] == [(code, "error")]
     message = report["findings"][0]["message"]
     assert not any(word in message for word in ("Error:", "zipfile", "Exception", "None"))
@@ -66,6 +67,7 @@ def test_odd_file_names_work(tmp_path, filled_example):
                           str(odd)], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stdout + run.stderr
     assert json.loads(run.stdout)["valid"] is True
+    assert [f["valid"] for f in json.loads(run.stdout)["files"]] == [True]
 
 
 def test_valid_return_passes_intake_with_its_identity(filled_example):

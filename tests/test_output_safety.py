@@ -134,7 +134,7 @@ def as_read(runs) -> dict[int, str]:
     """Each schemes row's provider as the validator read it (from the JSON report). C1 and bidi
     characters are in the XML as they are; the C0 controls are Excel's _x001B_ escapes, which
     the reader is expected to decode (when it does not, the text is shown as the escape)."""
-    found = _findings(json.loads(_text(runs["json"][0])))
+    found = _findings(json.loads(_text(runs["json"][0]))["files"][0])
     values = {row: found[("schema.enum", "Schemes", f"F{11 + row}")]["value"] for row in READ}
     for row, value in values.items():
         assert value == READ[row] or (row in (1, 2) and value == TYPED[row].replace(
@@ -165,7 +165,7 @@ def test_json_keeps_the_exact_text_as_escapes(runs, as_read):
     """JSON is for programs: the board's text decodes exactly, and every control character is
     an escape in the document (never the raw character)."""
     raw = _text(runs["json"][0])
-    payload = json.loads(raw)
+    payload, = json.loads(raw)["files"]
     found = _findings(payload)
     for row, value in as_read.items():
         assert f"contains '{value}'" in found[("schema.enum", "Schemes", f"F{11 + row}")]["message"]

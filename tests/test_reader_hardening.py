@@ -32,7 +32,7 @@ def validate(path: Path, *extra: str) -> tuple[int, list[dict], str]:
     done = subprocess.run([str(BIN / "bcf-xl"), "validate", str(path), "--format", "json",
                            *extra], capture_output=True, text=True, timeout=120)
     assert "Traceback" not in done.stdout + done.stderr
-    report = json.loads(done.stdout, parse_constant=_no_constants)
+    report, = json.loads(done.stdout, parse_constant=_no_constants)["files"]
     return done.returncode, report["findings"], done.stderr
 
 

@@ -152,8 +152,7 @@ def test_a_lowered_minimum_is_reported_by_the_command(filled_example, reference,
                           "--format", "json"], capture_output=True, text=True, timeout=120)
     assert run.returncode == 1, run.stderr
     assert "Traceback" not in run.stderr
-    report = json.loads(run.stdout)
-    report = report[0] if isinstance(report, list) else report
+    report, = json.loads(run.stdout)["files"]
     below = [f for f in report["findings"] if f["code"] == "finance.below_minimum"]
     assert [(f["sheet"], f["cell"]) for f in below] == [_cell(source,
                                                              "funding.contributions.planned_1516", 2)]
@@ -262,8 +261,7 @@ def test_another_boards_code_fails_the_command(filled_example, tmp_path):
     run = subprocess.run([sys.executable, "-m", "bcf_xl", "validate", str(edited),
                           "--format", "json"], capture_output=True, text=True, timeout=120)
     assert run.returncode == 1 and "Traceback" not in run.stderr
-    report = json.loads(run.stdout)
-    report = report[0] if isinstance(report, list) else report
+    report, = json.loads(run.stdout)["files"]
     assert [(f["code"], f["sheet"], f["cell"]) for f in report["findings"]] == [
         ("identity.hwb_mismatch", sheet, a1)]
 

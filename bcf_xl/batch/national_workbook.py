@@ -48,7 +48,9 @@ HEADER_COLOUR = "#1F4E79"
 
 DICTIONARY_COLUMNS = ("dataset", "column", "template_version", "title", "type", "unit", "role",
                       "source_cell")
-SHEET_TITLES = {"dictionary": "What each column of the dataset holds"}
+# Datasets that are not sheets: every value (national/values.csv) would be larger than all the
+# rest; which versions hold each column is said by the dictionary, a row per version.
+LEFT_OUT = frozenset({"values", "columns"})
 
 
 @dataclass(frozen=True)
@@ -282,7 +284,7 @@ def templates_of(assessment: Assessment, template: Template) -> list[Template]:
 def write_national_workbook(path: Path, assessment: Assessment, datasets: Sequence[Dataset],
                             figures: Sequence[Mapping[str, Any]], run: Mapping[str, Any],
                             template: Template, summary: Sheet, findings: Sheet) -> None:
-    """Write national.xlsx (see the module's docstring). ``values`` is not a sheet."""
+    """Write national.xlsx (see the module's docstring)."""
     templates = templates_of(assessment, template)
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                                          "strings_to_numbers": False})
@@ -293,7 +295,7 @@ def write_national_workbook(path: Path, assessment: Assessment, datasets: Sequen
     figure_columns = tuple(figures[0]) if figures else ("scope",)
     write_table_sheet(wb, formats, Sheet("figures", figure_columns, figure_types(figure_columns),
                                          figures))
-    tables = [ds for ds in datasets if ds.name != "values"]
+    tables = [ds for ds in datasets if ds.name not in LEFT_OUT]
     for ds in tables:
         write_table_sheet(wb, formats, Sheet(ds.name, ds.columns, column_types(templates, ds),
                                              ds.rows()))

@@ -11,7 +11,7 @@ from typing import Callable, Optional
 
 import typer
 
-from bcf_xl.cli import assure, check, common, issue, migrate, pay, serve
+from bcf_xl.cli import assure, check, common, compare, issue, migrate, pay, serve
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
                   context_settings={"help_option_names": ["-h", "--help"]},
@@ -56,7 +56,8 @@ def _file_errors_are_usage_errors(command: Callable) -> Callable:
 
 # The commands, in the order of the pipeline (and of `bcf-xl --help`).
 for command in (issue.generate, issue.schema, issue.codes, issue.example, issue.fill,
-                check.validate, check.extract, migrate.migrate, assure.batch, pay.p4p,
+                check.validate, check.extract, compare.diff, migrate.migrate, assure.batch,
+                pay.p4p,
                 assure.demo, serve.serve, serve.revalidate):
     app.command()(_file_errors_are_usage_errors(command))
 app.add_typer(serve.keys_app, name="keys")

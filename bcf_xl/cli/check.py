@@ -45,7 +45,6 @@ def validate(
     round_id: Optional[str] = typer.Option(None, "--round", help="The round the return is for "
                                            "(e.g. sep2014): a return on a version it supersedes "
                                            "is an error, as in batch. Default: no round check."),
-) -> None:
     expect_hwb: Optional[str] = typer.Option(
         None, "--expect-hwb", help="The board (code or name) this return must be from, as "
         "batch expects from a file named CODE_...xlsx (one file only)."),

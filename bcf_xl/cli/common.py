@@ -40,31 +40,29 @@ def set_quiet(quiet: bool) -> None:
 
 
 def writable_out(path: Path, *, folder: bool, option: str = "--out") -> None:
-    """Check, before any work, that an output can be written: its folder (made if missing, as
-    `mkdir -p` would) must take a new file. An output that cannot be written is a usage
-    error, never a traceback after the work is done."""
+    """Check, before any work, that an output can be written: the nearest folder on its path
+    that exists (missing folders are made when writing, as `mkdir -p` would) must take a new
+    file. Nothing is left behind. An output that cannot be written is a usage error, never a
+    traceback after the work is done."""
     from rich.markup import escape
 
     path = Path(path)
-    where = path if folder else path.parent
     if folder and path.exists() and not path.is_dir():
         raise usage_error(escape(f"{option} {path} is a file, not a folder"))
     if not folder and path.is_dir():
         raise usage_error(escape(f"{option} {path} is a folder; give a file name"))
+    start = path if folder else path.parent
+    existing = next((p for p in (start, *start.parents) if p.exists()), Path("."))
+    if not existing.is_dir():
+        raise usage_error(escape(f"{option} {path} cannot be written: {existing} is a file, "
+                                 "not a folder"))
     try:
-        where.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=where):
+        with tempfile.TemporaryFile(dir=existing):
             pass
     except OSError as exc:
-        raise usage_error(escape(f"{option} {path} cannot be written: {_reason(exc, where)}"))
-
-
-def _reason(exc: OSError, where: Path) -> str:
-    if isinstance(exc, (FileExistsError, NotADirectoryError)):
-        return f"{exc.filename or where} is a file, not a folder"
-    if isinstance(exc, PermissionError):
-        return f"you do not have permission to write in {exc.filename or where}"
-    return exc.strerror or str(exc)
+        reason = (f"you do not have permission to write in {existing}"
+                  if isinstance(exc, PermissionError) else exc.strerror or str(exc))
+        raise usage_error(escape(f"{option} {path} cannot be written: {reason}"))
 
 
 def os_error_message(exc: OSError) -> str:

@@ -13,19 +13,20 @@ from typing import List, Optional
 import typer
 
 from bcf_xl.cli.common import (
-    REFERENCE_OPTION, VERSION_OPTION, err, load_reference_or_exit, load_template_version,
-    progress, usage_error,
+    REFERENCE_OPTION, VERSION_OPTION, err, find_board, load_reference_or_exit,
+    load_template_version, parse_date, progress, usage_error, writable_out,
 )
 
 
 def generate(
     out: Path = typer.Option(..., "--out", help="Folder to write the templates into.",
                              file_okay=False),
-    hwb: Optional[List[str]] = typer.Option(None, "--hwb", help="ONS code of a board "
-                                            "(repeatable). Default: every board."),
+    hwb: Optional[List[str]] = typer.Option(None, "--hwb", help="ONS code (any case) or name "
+                                            "of a board (repeatable). Default: every board."),
     reference: Optional[Path] = REFERENCE_OPTION,
-    issued: Optional[str] = typer.Option(None, "--issued", help="Issue date, YYYY-MM-DD "
-                                         "(default: today). Same inputs give identical files."),
+    issued: Optional[str] = typer.Option(None, "--issued", help="Issue date, YYYY-MM-DD or "
+                                         "DD/MM/YYYY (default: today). Same inputs give "
+                                         "identical files."),
     version: Optional[str] = VERSION_OPTION,
     workers: Optional[int] = typer.Option(None, "--workers", min=1, max=64,
                                           help="Worker processes (default: one per core, "
@@ -40,16 +41,11 @@ def generate(
 
     template = load_template_version(version)
     ref = load_reference_or_exit(reference)
-    try:
-        issue_date = dt.date.fromisoformat(issued) if issued else dt.date.today()
-    except ValueError:
-        raise usage_error(f"--issued {issued!r} is not a date like 2014-01-06")
-    boards = []
-    for code in hwb or [h.code for h in ref.hwbs]:
-        try:
-            boards.append(ref.get(code))
-        except KeyError:
-            raise usage_error(f"no Health and Wellbeing Board has the code {code!r}")
+    issue_date = parse_date(issued, "--issued") if issued else dt.date.today()
+    boards = list(dict.fromkeys(find_board(ref, code) for code in hwb)) if hwb else list(ref.hwbs)
+    writable_out(out, folder=True)
+    if keys:
+        writable_out(keys, folder=False, option="--keys")
     with progress(len(boards), "Generating templates") as bar:
         task = bar.add_task("generate", total=len(boards))
         try:
@@ -57,7 +53,10 @@ def generate(
                           workers=workers or default_workers(),
                           on_done=lambda path: bar.advance(task))
         except OSError as exc:
-            raise usage_error(f"could not write the templates into {out}: {exc.strerror or exc}")
+            from rich.markup import escape
+
+            raise usage_error(escape(f"could not write the templates into {out}: "
+                                     f"{exc.strerror or exc}"))
     err.print(f"Wrote {len(boards)} template(s) to {out}", highlight=False)
     if keys:
         from bcf_xl.web.access import board_keys, write_board_keys
@@ -92,6 +91,7 @@ def fill(
     """Write a return document into a copy of a template, as an HWB would fill it in."""
     from bcf_xl.samples.fill import FillError, fill_workbook
 
+    writable_out(out, folder=False)
     try:
         document = json.loads(data.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -108,7 +108,7 @@ def fill(
 
 
 def example(
-    hwb: str = typer.Option(..., "--hwb", help="ONS code of the board."),
+    hwb: str = typer.Option(..., "--hwb", help="ONS code (any case) or name of the board."),
     reference: Optional[Path] = REFERENCE_OPTION,
     version: Optional[str] = VERSION_OPTION,
 ) -> None:
@@ -117,10 +117,7 @@ def example(
 
     template = load_template_version(version)
     ref = load_reference_or_exit(reference)
-    try:
-        board = ref.get(hwb)
-    except KeyError:
-        raise usage_error(f"no Health and Wellbeing Board has the code {hwb!r}")
+    board = find_board(ref, hwb)
     sys.stdout.write(json.dumps(example_document(template, board), indent=2,
                                 ensure_ascii=False) + "\n")
 

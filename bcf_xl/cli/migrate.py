@@ -19,7 +19,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from bcf_xl.cli.common import REFERENCE_OPTION, load_reference_or_exit, parse_limits, usage_error
+from bcf_xl.cli.common import (
+    REFERENCE_OPTION, load_reference_or_exit, parse_date, parse_limits, usage_error, writable_out,
+)
 
 FORMATS = ("text", "json")
 
@@ -30,8 +32,8 @@ def migrate(
     to: str = typer.Option(..., "--to", help="The template version to migrate to, e.g. 2014-09."),
     out: Path = typer.Option(..., "--out", dir_okay=False,
                              help="Write the migrated workbook here (a new file; atomically)."),
-    date: Optional[str] = typer.Option(None, "--date", help="Migration date, YYYY-MM-DD "
-                                       "(default: today). The same return, version and date "
+    date: Optional[str] = typer.Option(None, "--date", help="Migration date, YYYY-MM-DD or "
+                                       "DD/MM/YYYY (default: today). The same return, version and date "
                                        "give an identical workbook."),
     fmt: str = typer.Option("text", "--format", help="text or json (the report on stdout)."),
     report: Optional[Path] = typer.Option(None, "--report", dir_okay=False,
@@ -48,12 +50,12 @@ def migrate(
 
     if fmt not in FORMATS:
         raise usage_error(f"--format must be one of {', '.join(FORMATS)}")
-    try:
-        when = dt.date.fromisoformat(date) if date else dt.date.today()
-    except ValueError:
-        raise usage_error(f"--date {date!r} is not a date like 2014-08-20")
+    when = parse_date(date, "--date") if date else dt.date.today()
     if not file.exists() and not file.is_symlink():
         raise usage_error(f"no such file: {file}")
+    writable_out(out, folder=False)
+    if report is not None:
+        writable_out(report, folder=False, option="--report")
     ref = load_reference_or_exit(reference)
     try:
         outcome = migrate_file(file, to, out, date=when, reference=ref,

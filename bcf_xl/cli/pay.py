@@ -7,7 +7,9 @@ from typing import List, Optional
 
 import typer
 
-from bcf_xl.cli.common import REFERENCE_OPTION, err, load_reference_or_exit, usage_error
+from bcf_xl.cli.common import (
+    REFERENCE_OPTION, err, load_reference_or_exit, usage_error, writable_out,
+)
 
 
 def _list_presets(value: bool) -> None:
@@ -49,6 +51,9 @@ def _plans(folder: Path, out: Path, workers: int, reference: Optional[Path]):
     try:
         if is_batch_output(folder):
             return read_batch_plans(folder)
+        from bcf_xl.cli.returns import require_returns
+
+        require_returns(folder)
         err.print(f"{folder} is not a batch's output: assuring the returns in it first",
                   markup=False, highlight=False)
         return assure_then_read(folder, out / "assurance", run_batch=lambda f, o: _run_batch(
@@ -99,6 +104,7 @@ def p4p(
         raise usage_error(f"--release-rule must be one of {', '.join(RELEASE_RULES)}")
     if out.resolve() == plans.resolve() or plans.resolve() in out.resolve().parents:
         raise usage_error("--out must be outside the plans folder (inputs are never touched)")
+    writable_out(out, folder=True)
     chosen = _presets(preset or [])
     ref = load_reference_or_exit(reference)
     read = _plans(plans, out, workers, reference)

@@ -45,14 +45,21 @@ def returns_to_check(paths: Sequence[Path], reference: Reference,
     return [ToCheck(f.path, forced or expected_hwb(f, reference)) for f in found]
 
 
-def _in_folder(folder: Path) -> list[Found]:
+def require_returns(folder: Path) -> None:
+    """A usage error, before any work, when a folder holds nothing to check (batch, p4p)."""
+    _in_folder(folder, notes=False)
+
+
+def _in_folder(folder: Path, *, notes: bool = True) -> list[Found]:
     entries = discover(folder)
     skipped = [f for f in entries if f.skip_reason]
-    for f in skipped:
-        err.print(escape(f"Skipped {folder / f.relative}: {f.skip_reason}"), highlight=False)
+    for f in skipped if notes else ():
+        err.print(escape(f"Skipped {folder / f.relative}: {f.skip_reason}"), highlight=False,
+                  soft_wrap=True)
     returns = [f for f in entries if not f.skip_reason]
     if not returns:
         what = ("it is empty" if not entries else
-                f"it holds no Excel workbooks ({len(skipped)} other file(s) skipped)")
+                f"none of its {len(skipped)} file(s) is a return (an Excel workbook; not a "
+                "lock file or a link)")
         raise usage_error(escape(f"no returns to check in {folder}: {what}"))
     return returns

@@ -8,7 +8,9 @@ from typing import Optional
 
 import typer
 
-from bcf_xl.cli.common import REFERENCE_OPTION, err, load_reference_or_exit, parse_limits, usage_error
+from bcf_xl.cli.common import (
+    REFERENCE_OPTION, err, load_reference_or_exit, parse_limits, usage_error, writable_out,
+)
 
 DATA_OPTION = typer.Option(Path("bcf-xl-data"), "--data", file_okay=False,
                            help="Folder for the database and the stored files (made if missing).")
@@ -189,6 +191,7 @@ def assurer_key(
     database: Optional[str] = DATABASE_OPTION,
 ) -> None:
     """Issue an assurer key, national or for one region; it is written to --out, never shown."""
+    writable_out(out, folder=False)  # before the key is made: a key nobody has is no use
     service = _service(_settings(data, database))
     try:
         regions = sorted({h.region_name for h in service.reference.hwbs})

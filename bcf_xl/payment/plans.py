@@ -82,7 +82,8 @@ def _counted(folder: Path) -> dict[str, dict[str, Any]]:
 
 
 def _rows(path: Path) -> Iterator[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as handle:
+    # utf-8-sig: the batch writes its CSV files with the byte-order mark Excel needs.
+    with open(path, encoding="utf-8-sig", newline="") as handle:
         yield from csv.DictReader(handle)
 
 

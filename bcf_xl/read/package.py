@@ -7,6 +7,7 @@ is parsed with defusedxml; intake has already bounded their sizes and checked th
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ def col_index(letters: str) -> int:
     return index - 1
 
 
+@functools.lru_cache(maxsize=1 << 12)  # the template's few hundred names, in every return
 def parse_area(ref: str) -> Area | None:
     """``'Risk register'!$B$10:$L$39`` -> Area; None for #REF! or anything else."""
     match = _REF.match(ref.strip().lstrip("="))

@@ -15,6 +15,7 @@ a date-formatted cell.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import xml.parsers.expat as expat
@@ -78,6 +79,7 @@ def a1(row: int, col: int) -> str:
     return f"{letters}{row + 1}"
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the same few thousand references in every return
 def parse_ref(ref: str) -> tuple[int, int] | None:
     """``B12`` -> (11, 1); None when it is not a cell of Excel's grid."""
     match = _REF.match(ref)
@@ -221,8 +223,9 @@ def date_styles(data: bytes | None, part: str = "xl/styles.xml") -> frozenset[in
                      or (ident in custom and _is_date_format(custom[ident])))
 
 
+@functools.lru_cache(maxsize=1 << 12)  # style and row numbers repeat across cells and files
 def _int(text: str | None) -> int | None:
-    if text is None or not text.strip().isdigit() or len(text) > 9:
+    if text is None or len(text) > 9 or not text.strip().isdigit():
         return None
     return int(text)
 

@@ -1,8 +1,9 @@
 """What changed between two returns: a draft and its final version, or a return on two versions.
 
-Both workbooks are read by the validator (``validate_file``; the command does that), so the comparison is of what the
-reader found, each value with the cell it came from, and of the findings each return has. The
-result is plain frozen data; diff_render.py writes it as text, HTML or JSON.
+Both workbooks are read by the validator (``validate_file``; the command does that), so the
+comparison is of what the reader found, each value with the cell it came from, and of the
+findings each return has. The result is plain frozen data; diff_render.py writes it as text,
+HTML or JSON.
 
 - Single fields (``cover.contact_email``) are compared by qualified id. A formula field (a
   total) is compared on the validator's own recalculation, never on the workbook's cached
