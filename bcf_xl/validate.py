@@ -11,7 +11,7 @@ import contextlib
 import signal
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
@@ -31,6 +31,7 @@ from bcf_xl.check.rules import bind
 from bcf_xl.check.rules.context import RuleContext
 from bcf_xl.check.schema import schema_findings
 from bcf_xl.spec.load import known_templates
+from bcf_xl.spec.rounds import Round, get_round, superseded_finding
 from bcf_xl.spec.model import Table, Template
 
 VALID, INVALID, UNREADABLE = "valid", "invalid", "unreadable"
@@ -149,8 +150,6 @@ def validate_file(path: Path, *, reference: Reference | None = None,
     ``timeout``: seconds before the check is given up (the file is then "not checked").
     ``round_id``: the round the return is sent for (bcf_xl/data/rounds.yaml); a return on a
     version it supersedes gets identity.version_superseded. None: no round check."""
-    from bcf_xl.spec.rounds import apply_round, get_round
-
     started = time.perf_counter()
     round_ = get_round(round_id) if round_id is not None else None  # unknown: a usage error
     try:
@@ -229,6 +228,29 @@ def _unfounded(finding: Finding, document: Document) -> bool:
         return True
     return bool(finding.sheet and finding.cells) and all(
         CellRef(finding.sheet, cell) in document.unread_cells for cell in finding.cells)
+
+
+def apply_round(result: Result, round_: Round | None) -> Result:
+    """A validation Result judged for a round: a return on a version the round supersedes gets
+    identity.version_superseded (an error) first among its findings. A retired version, which
+    intake could only call unknown, is named superseded instead of unknown. A version the round
+    neither accepts nor supersedes is left as it is (no round finding: see docs/batch.md)."""
+    if round_ is None:
+        return result
+    if result.identity is not None:
+        version = result.identity.version
+        found: tuple[Finding, ...] = result.findings
+    else:
+        unknown = next((f for f in result.findings if f.code == "file.unknown_version"), None)
+        version = dict(unknown.params).get("version") if unknown is not None else None
+        found = tuple(f for f in result.findings if f is not unknown)
+    if not isinstance(version, str):
+        return result
+    finding = superseded_finding(round_, version, result.path)
+    if finding is None:
+        return result
+    status = INVALID if result.status == VALID else result.status
+    return replace(result, status=status, findings=(finding,) + found)
 
 
 def _read_failure(exc: Exception) -> str:

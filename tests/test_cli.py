@@ -94,7 +94,7 @@ def test_generate_into_a_folder_that_cannot_exist_is_a_usage_error(tmp_path):
     result = bcf("generate", "--out", str(tmp_path / "plan.txt" / "templates"),
                  "--hwb", "E06000028")
     assert result.returncode == 2, result.stderr
-    assert "could not write the templates" in result.stderr
+    assert "cannot be written" in result.stderr and "plan.txt is a file, not a folder" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -180,9 +180,11 @@ def test_a_missing_output_folder_is_made(command, tmp_path, inputs):
     assert out.is_dir() and any(out.iterdir())
 
 
-def test_a_file_that_is_a_folder_is_a_usage_error(tmp_path, filled_example):
-    usage_error(bcf("validate", filled_example(LEEDS), "--format", "json", "--out", tmp_path),
-                "is a folder")
+def test_an_output_file_that_is_a_folder_is_a_usage_error(tmp_path, filled_example):
+    """Caught by the option's own check (click's usage message), before any work."""
+    run = bcf("validate", filled_example(LEEDS), "--format", "json", "--out", tmp_path)
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert "directory" in run.stderr and run.stdout == ""
 
 
 # --- validate of one file agrees with batch -------------------------------------------------

@@ -10,8 +10,11 @@ from __future__ import annotations
 import csv
 import html
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 import zipfile
 from collections import Counter
 from html.parser import HTMLParser
@@ -38,7 +41,7 @@ STATUS_OF = {"valid": "Valid", "invalid": "Invalid", "unreadable": "Unreadable",
 
 
 def _csv(path: Path) -> list[dict[str, str]]:
-    with open(path, newline="", encoding="utf-8") as handle:
+    with open(path, newline="", encoding="utf-8-sig") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -358,11 +361,37 @@ def test_feedback_pack_per_board(batch, tmp_path):
             assert "finance.sources_schemes_mismatch" in page
 
 
-def test_feedback_refuses_a_folder_inside_the_returns(batch):
-    box, _, outcome = batch
-    with pytest.raises(FeedbackError):
-        write_feedback(outcome.assessment, box, box / "feedback")
-    assert not (box / "feedback").exists()
+def test_feedback_refuses_a_folder_inside_the_returns_or_the_reports(batch):
+    """A pack inside the returns would be read by the next batch; inside the reports it would
+    be replaced with them: both are refused before anything is written."""
+    box, out, outcome = batch
+    for folder in (box / "feedback", out, out / "feedback"):
+        with pytest.raises(FeedbackError, match="must be apart from"):
+            write_feedback(outcome.assessment, box, folder, reports=out)
+    assert not (box / "feedback").exists() and not (out / "feedback").exists()
+
+
+def test_batch_feedback_option_writes_the_packs(batch, tmp_path):
+    """`bcf-xl batch BOX --out R --feedback F` writes a pack per board with a return that
+    counts; F inside BOX is a usage error (exit 2) with nothing written."""
+    box, _, _ = batch
+    if "--feedback" not in _bcf("batch", "--help").stdout:
+        pytest.skip("--feedback is not wired into `bcf-xl batch` yet")
+    run = _bcf("batch", str(box), "--out", str(tmp_path / "r"), "--feedback",
+               str(tmp_path / "f"), "--workers", "1")
+    assert run.returncode == 1, run.stderr  # most boards sent nothing
+    assert sorted(p.name for p in (tmp_path / "f").iterdir()) == [
+        "E06000028_Bournemouth_and_Poole.zip", "E06000048_Northumberland.zip",
+        "E08000035_Leeds.zip", "E09000001_City_of_London.zip"]
+    refused = _bcf("batch", str(box), "--out", str(tmp_path / "r2"), "--feedback",
+                   str(box / "packs"))
+    assert refused.returncode == 2 and "must be apart from" in refused.stderr
+    assert not (box / "packs").exists() and not (tmp_path / "r2").exists()
+
+
+def _bcf(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bcf_xl", *args], capture_output=True,
+                          text=True, timeout=600, env=dict(os.environ, COLUMNS="200"))
 
 
 def test_pack_names_are_safe_file_names():

@@ -210,7 +210,7 @@ def test_batch_over_fuzzed_files_writes_one_row_per_file(fuzzed_folder, tmp_path
                          capture_output=True, text=True, timeout=600)
     _no_traceback(run.stdout, run.stderr)
     assert run.returncode == 1  # the fuzzed files cannot all be valid, and boards are missing
-    with open(tmp_path / "out" / "summary.csv", newline="") as handle:
+    with open(tmp_path / "out" / "summary.csv", newline="", encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     assert sorted(r["file"] for r in rows) == sorted(p.name for p in box.iterdir())
     assert len(rows) == count

@@ -150,7 +150,7 @@ def test_batch_over_every_hostile_case_gives_one_row_each(corpus, filled_example
         row = by_name[path.name]
         assert (row.status, row.result.findings[0].code) == ("unreadable", code), case
     assert by_name["leeds.xlsx"].status == "valid" and by_name["bournemouth.xlsx"].status == "valid"
-    summary = (tmp_path / "reports" / "summary.csv").read_text().splitlines()
+    summary = (tmp_path / "reports" / "summary.csv").read_text(encoding="utf-8-sig").splitlines()
     assert len(summary) == len(files) + 1
 
 

@@ -26,7 +26,8 @@ ALLOWED: dict[str, set[str]] = {
     "read": {"spec", "findings"},
     "check": {"spec", "read", "reference", "issue", "findings"},
     "validate": {"spec", "read", "check", "reference", "findings"},
-    "report": {"spec", "read", "validate", "findings", "atomic"},
+    # The annotated copy takes the template's own look (issue/styles, issue/text_fit).
+    "report": {"spec", "read", "validate", "findings", "atomic", "issue"},
     "samples": {"spec", "issue", "reference", "read", "findings", "atomic", "parallel", "payment"},
     "migrate": {"spec", "issue", "reference", "read", "validate", "report", "samples", "findings",
                 "atomic"},

@@ -31,7 +31,7 @@ BROKEN = "E06000053"              # the Isles of Scilly: a 2014-02 return with a
 
 
 def _csv(path: Path) -> list[dict[str, str]]:
-    with open(path, newline="", encoding="utf-8") as handle:
+    with open(path, newline="", encoding="utf-8-sig") as handle:
         return list(csv.DictReader(handle))
 
 

@@ -96,7 +96,7 @@ def test_non_finite_numbers_are_type_findings_on_their_cells(base, tmp_path):
     done = subprocess.run([str(BIN / "bcf-xl"), "batch", str(mailbox), "--out", str(out),
                            "--workers", "1"], capture_output=True, text=True, timeout=300)
     assert done.returncode == 1 and "Traceback" not in done.stdout + done.stderr
-    with open(out / "summary.csv", encoding="utf-8") as handle:
+    with open(out / "summary.csv", encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     assert [r["status"] for r in rows] == ["invalid"]
     assert (out / "national" / "national.xlsx").exists() or any(out.rglob("*.xlsx"))
@@ -316,5 +316,5 @@ def test_the_national_dataset_keeps_line_breaks(return_with, tmp_path):
     done = subprocess.run([str(BIN / "bcf-xl"), "batch", str(mailbox), "--out", str(out),
                            "--workers", "1"], capture_output=True, text=True, timeout=300)
     assert "Traceback" not in done.stdout + done.stderr
-    texts = [p.read_text(encoding="utf-8") for p in out.rglob("*.csv")]
+    texts = [p.read_text(encoding="utf-8-sig") for p in out.rglob("*.csv")]
     assert any("Head of finance\nBCF lead" in t for t in texts)

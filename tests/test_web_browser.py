@@ -177,10 +177,10 @@ def test_assurers_see_the_dashboard_of_their_scope(page_for, web):
     regions = set(london.locator("#boards tbody tr td:nth-child(3)").all_text_contents())
     assert regions == {"London"} and london.locator("#boards tbody tr").count() == 33
     london.goto("/assurer/dashboard")
-    returns = london.locator("table").first.locator("tbody tr td:nth-child(4)")
+    returns = london.locator("#returns").locator("tbody tr td:nth-child(4)")
     assert set(returns.all_text_contents()) <= {"London"}
     missing = int(london.text_content("#missing"))
-    assert missing == 33 - len({r for r in london.locator("table").first.locator(
+    assert missing == 33 - len({r for r in london.locator("#returns").locator(
         "tbody tr td:nth-child(2)").all_text_contents()})
 
 

@@ -124,7 +124,7 @@ def test_the_installed_commands_work(venv, tmp_path):
     batch = _run(cli, "batch", box, "--out", tmp_path / "reports", "--workers", "1",
                  cwd=tmp_path, check=False)
     assert batch.returncode == 1, batch.stderr  # 150 boards sent nothing
-    with open(tmp_path / "reports" / "summary.csv", newline="") as handle:
+    with open(tmp_path / "reports" / "summary.csv", newline="", encoding="utf-8-sig") as handle:
         summary = list(csv.DictReader(handle))
     assert sorted((r["template_version"], r["status"]) for r in summary) == [
         ("2014-02", "valid"), ("2014-09", "valid")]

@@ -424,12 +424,24 @@ def _returns(assessment: Assessment) -> str:
         f"<p id=\"shown\" aria-live=\"polite\">{len(assessment.rows)} of "
         f"{len(assessment.rows)} returns shown</p></div>")
     rows = [([r.file, r.hwb_code, r.hwb_name, r.region, status_label(r.status), r.errors,
-              r.warnings, "yes" if r.counted else "no", r.assurance, r.first_error or r.note],
+              r.warnings, "yes" if r.counted else "no", r.assurance, r.first_error or r.note,
+              r.template_version],
              {"data-status": r.status}) for r in assessment.rows]
     return controls + sortable_table(
         "returns", "Every file found (Tab to a heading and press Enter to sort by it)",
         ("File", "HWB", "Board", "Region", "Status", "Errors", "Warnings", "Counts",
-         "Proposed assurance", "First error or note"), rows, numeric=(5, 6))
+         "Proposed assurance", "First error or note", "Template version"), rows,
+        numeric=(5, 6))
+
+
+def _versions(run: dict[str, Any]) -> str:
+    """Which template versions the returns were on, and the round they were judged for."""
+    counts = run.get("template_versions") or {}
+    versions = (", ".join(f"{v} ({n} return{'s' if n != 1 else ''})" for v, n in counts.items())
+                if len(counts) > 1 else str(run.get("template_version", "")))
+    if run.get("round"):
+        return f"{versions}; judged for the {run.get('round_title') or run['round']}"
+    return versions
 
 
 def _conditions_met_chart(template: Template, england: dict[str, Any]) -> str:
@@ -481,7 +493,7 @@ def render_batch_html(template: Template, assessment: Assessment, figures: Seque
         f"<li><a href=\"#{i}\">{e(t)}</a></li>" for i, t in SECTIONS) + "</ul></nav>")
     body = (
         "<header><h1>Better Care Fund returns: batch assurance</h1>"
-        f"<p class=\"run\" id=\"run\">Template {e(run.get('template_version', ''))}, "
+        f"<p class=\"run\" id=\"run\">Template {e(_versions(run))}, "
         f"{_run_date(run)}; {e(run.get('files_found', 0))} file(s) found, "
         f"{e(run.get('files_checked', 0))} checked.</p>{illustrative}</header>{nav}<main>"
         "<section><h2 id=\"headline\">National picture</h2>"

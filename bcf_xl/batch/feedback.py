@@ -29,7 +29,7 @@ NAME_LENGTH = 60
 
 
 class FeedbackError(ValueError):
-    """The feedback folder cannot be used (inside the returns' folder)."""
+    """The feedback folder cannot be used (inside the returns' or the reports' folder)."""
 
 
 @dataclass(frozen=True)
@@ -48,12 +48,17 @@ def pack_name(code: str, name: str) -> str:
     return safe or "board"
 
 
-def _check_apart(source: Path, out: Path) -> None:
-    # A pack inside the returns' folder would be found by the next batch over that folder.
-    source, out = source.resolve(), out.resolve()
-    if out == source or source in out.parents:
-        raise FeedbackError(f"the feedback folder {out.name!r} must not be inside the folder "
-                            "of returns")
+def check_apart(source: Path, out: Path, reports: Path | None = None) -> None:
+    """Refuse a feedback folder inside the returns' folder (the next batch over it would find
+    the packs) or inside the batch's report folder (which is replaced as a whole)."""
+    out = Path(out).resolve()
+    for folder, what in ((source, "the folder of returns"), (reports, "the report folder")):
+        if folder is None:
+            continue
+        folder = Path(folder).resolve()
+        if out == folder or folder in out.parents or (what == "the report folder"
+                                                      and out in folder.parents):
+            raise FeedbackError(f"the feedback folder {out.name!r} must be apart from {what}")
 
 
 def _pack(row: FileRow, source: Path, out: Path) -> Pack:
@@ -84,11 +89,13 @@ def _pack(row: FileRow, source: Path, out: Path) -> Pack:
     return Pack(row.hwb_code, row.hwb_name, target, tuple(members), note)
 
 
-def write_feedback(assessment: Assessment, source: Path, out: Path) -> list[Pack]:
+def write_feedback(assessment: Assessment, source: Path, out: Path,
+                   reports: Path | None = None) -> list[Pack]:
     """One pack per board with a counted return, in ``out``; source: the folder the batch
-    read (the rows' files are relative to it). Returns the packs written, in board order."""
+    read (the rows' files are relative to it); reports: the batch's --out, which ``out`` must
+    keep apart from. Returns the packs written, in board order."""
     source, out = Path(source), Path(out)
-    _check_apart(source, out)
+    check_apart(source, out, reports)
     out.mkdir(parents=True, exist_ok=True)
     rows: Sequence[FileRow] = sorted((r for r in assessment.counted
                                       if r.hwb_code and r.result is not None

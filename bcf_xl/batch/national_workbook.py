@@ -48,9 +48,10 @@ HEADER_COLOUR = "#1F4E79"
 
 DICTIONARY_COLUMNS = ("dataset", "column", "template_version", "title", "type", "unit", "role",
                       "source_cell")
-# Datasets that are not sheets: every value (national/values.csv) would be larger than all the
-# rest; which versions hold each column is said by the dictionary, a row per version.
-LEFT_OUT = frozenset({"values", "columns"})
+# Not a sheet: every value (national/values.csv) would be larger than all the rest.
+LEFT_OUT = frozenset({"values"})
+# Not described by the dictionary: it describes the columns itself (which versions hold each).
+UNDESCRIBED = frozenset({"columns"})
 
 
 @dataclass(frozen=True)
@@ -300,7 +301,9 @@ def write_national_workbook(path: Path, assessment: Assessment, datasets: Sequen
         write_table_sheet(wb, formats, Sheet(ds.name, ds.columns, column_types(templates, ds),
                                              ds.rows()))
     write_table_sheet(wb, formats, Sheet("dictionary", DICTIONARY_COLUMNS, {},
-                                         (e.to_dict() for e in entries(templates, tables))))
+                                         (e.to_dict() for e in entries(
+                                             templates, [t for t in tables
+                                                         if t.name not in UNDESCRIBED]))))
     wb.close()
 
 

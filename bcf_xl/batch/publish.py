@@ -29,6 +29,8 @@ import tempfile
 from pathlib import Path
 from typing import Iterable
 
+from bcf_xl.atomic import current_umask
+
 
 class ReportFolderError(Exception):
     """--out cannot be used (a usage error: the message says why and what to do)."""
@@ -80,6 +82,8 @@ class ReportFolder:
             self._check_contents()
             self._clean()
             self.staging = Path(tempfile.mkdtemp(prefix=self._sibling("run"), dir=self._parent))
+            # mkdtemp makes it 0700; the reports are for colleagues too: the user's umask.
+            os.chmod(self.staging, 0o777 & ~current_umask())
         except BaseException:
             self._unlock()
             raise

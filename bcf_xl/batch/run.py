@@ -9,6 +9,7 @@ new template beside the reports (batch/migrate_all.py).
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 import time
 from collections import Counter
@@ -96,6 +97,7 @@ def _report(out: ReportFolder, template: Template, reference: Reference, assessm
     template = _version_of(assessment, template)
     regions = Counter(h.region_name for h in reference.hwbs)
     run = {"folder": str(folder), "files_found": len(found), "files_checked": len(to_check),
+           "run_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
            "boards_expected": len(reference.hwbs),
            "boards_missing": len(assessment.missing), "complete": assessment.complete(),
            # Every version read, and how many readable returns each: the datasets hold them all.

@@ -48,7 +48,8 @@ def _cell(value: Any) -> Any:
 
 
 def write_csv(path: Path, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> None:
-    with open(path, "w", encoding="utf-8", newline="") as handle:
+    """UTF-8 with a byte-order mark: without it, Excel on Windows shows '£' as 'Â£'."""
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(columns)
         for row in rows:

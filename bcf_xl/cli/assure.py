@@ -31,17 +31,26 @@ def batch(
     migrate_to: Optional[str] = typer.Option(None, "--migrate-to", help="Also migrate every "
                                              "valid older return into this version's template "
                                              "(written to --out/migrated/)."),
+    feedback: Optional[Path] = typer.Option(None, "--feedback", file_okay=False,
+                                            help="Folder for a feedback pack per board: its "
+                                            "annotated copy and findings page, zipped, named "
+                                            "for the board, ready to send back."),
 ) -> None:
     """Validate every return in a folder; write the summary, findings and national dataset.
 
     Exit 0 when every expected board sent a valid return, 1 otherwise.
     """
+    from bcf_xl.cli.common import writable_out
+    from bcf_xl.cli.returns import require_returns
+
     check_round(round_id)
     if migrate_to is not None:
         _check_migrate_to(migrate_to)
+    require_returns(folder)
+    writable_out(out, folder=True)
     outcome = _run_batch(folder, out, workers=workers, timeout=timeout, reference=reference,
                          assurance=assurance, limits=parse_limits(limits), round_id=round_id,
-                         migrate_to=migrate_to)
+                         migrate_to=migrate_to, feedback=feedback)
     raise typer.Exit(0 if outcome.assessment.complete() else 1)
 
 
@@ -85,6 +94,13 @@ def _run_batch(folder: Path, out: Path, **options):
         check_apart(folder, out)
     except ReportFolderError as exc:
         raise usage_error(escape(str(exc)))
+    if options.get("feedback"):
+        from bcf_xl.batch.feedback import FeedbackError, check_apart as feedback_apart
+
+        try:
+            feedback_apart(folder, options["feedback"], out)
+        except FeedbackError as exc:
+            raise usage_error(escape(str(exc)))
     load_reference_or_exit(options["reference"])
     bar = progress(1000, "Validating returns")
     task = bar.add_task("batch", total=None)
@@ -100,6 +116,12 @@ def _run_batch(folder: Path, out: Path, **options):
     except (PolicyError, ReportFolderError) as exc:  # a bad policy; --out busy or not ours
         raise usage_error(escape(str(exc)))
     _print_batch(outcome, out, options.get("round_id"), options.get("migrate_to"))
+    if options.get("feedback"):
+        from bcf_xl.batch.feedback import write_feedback
+
+        packs = write_feedback(outcome.assessment, folder, options["feedback"], out)
+        err.print(f"Feedback packs in {options['feedback']}: {len(packs)} board(s)",
+                  highlight=False)
     return outcome
 
 
@@ -144,6 +166,9 @@ def demo(
     from bcf_xl.samples.demo import build_mailbox
 
     _check_demo_out(out)
+    from bcf_xl.cli.common import writable_out
+
+    writable_out(out, folder=True)
     template = load_template_version(None)
     ref = load_reference_or_exit(None)
     with progress(len(ref.hwbs), "Issuing and filling templates") as bar:

@@ -18,7 +18,7 @@ from bcf_xl.spec.load import SpecError, default_template, known_templates
 from bcf_xl.spec.model import Template
 
 # Progress and notes; `bcf-xl --quiet` silences it. Usage errors always print (their own
-# console), on one line however narrow the terminal, so a script's log keeps the whole message.
+# console) and are never wrapped to the terminal's width: a one-line message stays one line.
 err = Console(stderr=True)
 _errors = Console(stderr=True, soft_wrap=True)
 
@@ -31,7 +31,7 @@ PROGRESS_THRESHOLD = 5  # a progress bar only where a run takes long enough to n
 
 
 def usage_error(message: str) -> typer.Exit:
-    _errors.print(f"[bold red]Error:[/] {' '.join(message.split())}", highlight=False)
+    _errors.print(f"[bold red]Error:[/] {message}", highlight=False)
     return typer.Exit(2)
 
 

@@ -347,7 +347,13 @@ class _SheetReader:
                 raise self.fail(f"a reference to shared string '{text[:20]}', which does not "
                                 "exist,", a1(self.row, self.col))
             return self.strings[index]
-        if kind in ("str", "d"):
+        if kind == "d":  # an ISO 8601 date, as strict OOXML and some tools write dates
+            try:
+                moment = dt.datetime.fromisoformat(text.strip())
+            except ValueError:
+                return unescape(text)
+            return moment.date() if moment.time() == dt.time() else moment
+        if kind == "str":
             return unescape(text)
         if kind == "e":
             return ErrorValue(text.strip()[:20] or "#ERROR")

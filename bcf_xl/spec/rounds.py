@@ -10,7 +10,7 @@ through.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Collection, Mapping
 
@@ -135,28 +135,3 @@ def superseded_finding(round_: Round, version: str, file: str) -> Finding | None
     return findings.make("identity.version_superseded", version=version,
                          round=f"the {round_.title} (round {round_.id})", current=round_.current,
                          file=Path(file).name)
-
-
-def apply_round(result: Any, round_: Round | None) -> Any:
-    """A validation Result judged for a round: a return on a version the round supersedes gets
-    identity.version_superseded (an error) first among its findings. A retired version, which
-    intake could only call unknown, is named superseded instead of unknown. A version the round
-    neither accepts nor supersedes is left as it is (no round finding: see docs/batch.md)."""
-    from bcf_xl.validate import INVALID, VALID
-
-    if round_ is None:
-        return result
-    if result.identity is not None:
-        version = result.identity.version
-        found: tuple[Finding, ...] = result.findings
-    else:
-        unknown = next((f for f in result.findings if f.code == "file.unknown_version"), None)
-        version = dict(unknown.params).get("version") if unknown is not None else None
-        found = tuple(f for f in result.findings if f is not unknown)
-    if not isinstance(version, str):
-        return result
-    finding = superseded_finding(round_, version, result.path)
-    if finding is None:
-        return result
-    status = INVALID if result.status == VALID else result.status
-    return replace(result, status=status, findings=(finding,) + found)

@@ -9,6 +9,7 @@ that calls the batch dashboard's renderer, so a new dashboard there is a new das
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import tempfile
 import zipfile
@@ -24,8 +25,10 @@ from bcf_xl.batch.consolidate import consolidate
 from bcf_xl.batch.dashboard import render_batch_html
 from bcf_xl.batch.figures import figures
 from bcf_xl.batch.store import Detail
-from bcf_xl.batch.write import assurance_counts, rule_matrix, write_reports, write_workbook
-from bcf_xl.batch.write import SUMMARY_COLUMNS
+from bcf_xl.batch import national_workbook as national
+from bcf_xl.batch.write import SUMMARY_COLUMNS, SUMMARY_TYPES, assurance_counts, rule_matrix
+from bcf_xl.batch.write import write_reports
+from bcf_xl.report.to_csv import COLUMNS as FINDING_COLUMNS, finding_rows
 from bcf_xl.findings import Severity
 from bcf_xl.validate import NOT_CHECKED, UNREADABLE
 from bcf_xl.web.access import Principal
@@ -84,7 +87,8 @@ def picture(service: Service, principal: Principal) -> Picture:
     run = {"folder": principal.scope, "files_found": len(rows), "files_checked": len(rows),
            "boards_expected": len(boards), "boards_missing": len(assessment.missing),
            "complete": assessment.complete(), "template_version": service.template.version,
-           "reference_illustrative": service.reference.illustrative}
+           "reference_illustrative": service.reference.illustrative,
+           "run_at": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
     return Picture(assessment, table, run)
 
 
@@ -106,13 +110,15 @@ def national_workbook(service: Service, principal: Principal, out: Path) -> Path
     """national.xlsx: the summary, the figures and the consolidated dataset of each board's
     counted return."""
     p = picture(service, principal)
-    summary = [r.to_dict() for r in p.assessment.rows]
-    columns = list(p.figures[0]) if p.figures else ["scope"]
-    sheets = [("summary", SUMMARY_COLUMNS, summary), ("figures", columns, p.figures)]
-    sheets += [(d.name, d.columns, d.rows()) for d in _counted_datasets(service, p)
-               if d.name != "values"]
+    a = p.assessment
+    summary = [r.to_dict() for r in a.rows]
+    found = [row for r in a.rows if r.result for row in finding_rows(r.result, r.file)]
+    # The same analyst's workbook a batch writes (batch/national_workbook.py).
     with atomic_path(out) as tmp:
-        write_workbook(tmp, sheets)
+        national.write_national_workbook(
+            tmp, a, _counted_datasets(service, p), p.figures, p.run, service.template,
+            summary=national.Sheet("summary", SUMMARY_COLUMNS, SUMMARY_TYPES, summary),
+            findings=national.Sheet("findings", FINDING_COLUMNS, {}, found))
     return out
 
 
