@@ -168,6 +168,9 @@ def test_largest_real_return_passes_intake_with_room_to_spare(tmp_path, template
     assert inspect(path, known_versions=KNOWN).ok
     with zipfile.ZipFile(path) as zf:
         infos = zf.infolist()
+        elements = [zf.read(i).count(b"<") for i in infos]
+    assert max(elements) * 10 < limits.max_part_elements
+    assert sum(elements) * 10 < limits.max_total_elements
     assert path.stat().st_size * 10 < limits.max_file_bytes
     assert sum(i.file_size for i in infos) * 10 < limits.max_total_uncompressed
     assert len(infos) * 10 < limits.max_entries

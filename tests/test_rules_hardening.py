@@ -169,6 +169,19 @@ def _plan_increase(doc: dict) -> None:
         row["plan"] = round(row["baseline"] * 1.02)
 
 
+def _computed(path: Path, reference) -> dict[str, Any]:
+    """A return's single values by qualified id: what it holds, and its formulas as the
+    validator recomputes them."""
+    from bcf_xl.spec import pointer as pointers
+
+    result = validate_file(path, reference=reference)
+    values = {f"{sheet}.{key}": value for sheet, part in result.document.data.items()
+              for key, value in part.items() if not isinstance(value, (list, dict))}
+    values.update({pointers.parse(p).qid: v for p, v in result.computed.items()
+                   if not pointers.parse(p).in_table})
+    return values
+
+
 def test_a_lowered_share_does_not_lower_the_ring_fence(revised, reference, tmp_path):
     """2014-09: no scheme is marked as NHS out-of-hospital, and the board's share of the 1bn
     was lowered below the pot so that the ring-fence (share less pot) reads negative: the
@@ -179,22 +192,26 @@ def test_a_lowered_share_does_not_lower_the_ring_fence(revised, reference, tmp_p
     assert ("finance.ring_fence_shortfall", *_cell(source, "schemes.ooh_1516")) in found
     assert ("identity.prepopulated_changed", *_cell(source, "p4p.share")) in found
     message, = _messages(edited, reference, "finance.ring_fence_shortfall")
-    assert "£7,305,195" in message and "£4,997,185" in message  # share, share - pot
+    issued = _computed(source, reference)  # the return as issued: its share and ring-fence
+    assert f"£{issued['p4p.share']:,.0f}" in message and f"£{issued['p4p.ooh']:,.0f}" in message
 
 
 def test_a_changed_cost_of_an_admission_does_not_make_the_pot_match(revised, reference,
                                                                    tmp_path):
     """2014-09: the pot stated at the planned reduction times £1,000, and the locked cost of
     an admission changed from £1,490 to £1,000 to match: the stated pot is still wrong."""
+    reduction = _computed(revised(lambda doc: None, name="as_planned"),
+                          reference)["p4p.reduction_total"]
+
     def understate(doc: dict) -> None:
-        doc["p4p"]["stated_pot"] = 1549 * 1000  # the example plans 1,549 fewer admissions
+        doc["p4p"]["stated_pot"] = reduction * 1000  # the planned fall at £1,000 an admission
     source = revised(understate, name="understated_pot")
     edited = _edit_names(source, tmp_path / "cost.xlsx", {("p4p.unit_cost", 0): 1000})
     found = _found(edited, reference)
     assert ("p4p.pot_mismatch", *_cell(source, "p4p.stated_pot")) in found
     assert ("identity.prepopulated_changed", *_cell(source, "p4p.unit_cost")) in found
     message, = _messages(edited, reference, "p4p.pot_mismatch")
-    assert "£2,308,010" in message and "1,549 admissions x £1,490" in message
+    assert f"£{reduction * 1490:,.0f}" in message and f"{reduction:,.0f} admissions x £1,490" in message
 
 
 def test_a_raised_baseline_does_not_hide_an_increase(revised, reference, tmp_path):

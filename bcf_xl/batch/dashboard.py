@@ -295,7 +295,8 @@ def chase_list(assessment: Assessment) -> list[tuple[str, str, str, str, int]]:
     return [c[2:] for c in chase]
 
 
-def _headline(assessment: Assessment, england: dict[str, Any], run: dict[str, Any]) -> str:
+def _headline(template: Template, assessment: Assessment, england: dict[str, Any],
+              run: dict[str, Any]) -> str:
     counted = assessment.counted
     status = Counter(r.status for r in counted)
     expected = run.get("boards_expected", len(counted) + len(assessment.missing))
@@ -307,9 +308,10 @@ def _headline(assessment: Assessment, england: dict[str, Any], run: dict[str, An
     ]
     items = [f"<li><span class=\"figure\" id=\"{i}\">{n}</span>{e(text)}</li>"
              for i, n, text in cards]
-    money = [("hl-pool-1516", "pooled_budget_1516", "pooled budget 2015/16"),
-             ("hl-minimum-1516", "minimum_pool_1516", "minimum 2015/16"),
-             ("hl-pool-1415", "pooled_budget_1415", "pooled 2014/15"),
+    first, last = template.years[0], template.years[-1]  # the version's years, not literals
+    money = [(f"hl-pool-{last.id}", f"pooled_budget_{last.id}", f"pooled budget {last.title}"),
+             (f"hl-minimum-{last.id}", f"minimum_pool_{last.id}", f"minimum {last.title}"),
+             (f"hl-pool-{first.id}", f"pooled_budget_{first.id}", f"pooled {first.title}"),
              ("hl-p4p", "p4p_share", "performance element (boards' share)")]
     for i, key, text in money:
         if key in england:
@@ -323,18 +325,21 @@ def _headline(assessment: Assessment, england: dict[str, Any], run: dict[str, An
     return f"<ul class=\"cards\">{''.join(items)}</ul><p>{e(note)}</p>"
 
 
-def _regions(assessment: Assessment, figures: Sequence[dict]) -> str:
+def _regions(template: Template, assessment: Assessment, figures: Sequence[dict]) -> str:
     by_scope = {f["scope"]: f for f in figures}
     status = region_status(assessment, figures)
     codes = [s for s, _, _ in BOARD_STATUSES]
     headers = (("Region", "Boards") + tuple(label for _, label, _ in BOARD_STATUSES)
-               + ("Pooled budget 2015/16", "Minimum 2015/16", "Pool above minimum"))
+               + (f"Pooled budget {template.years[-1].title}",
+                  f"Minimum {template.years[-1].title}", "Pool above minimum"))
     rows, totals = [], [0] * (len(codes) + 4)
     chart_rows, money_rows = [], []
     for region, counts in status.items():
         fig = by_scope.get(region, {})
         boards = fig.get("boards_expected", sum(counts.values()))
-        pool, minimum = _number(fig.get("pooled_budget_1516")), _number(fig.get("minimum_pool_1516"))
+        year = template.years[-1].id
+        pool, minimum = (_number(fig.get(f"pooled_budget_{year}")),
+                         _number(fig.get(f"minimum_pool_{year}")))
         values = [counts[c] for c in codes]
         rows.append(([region, boards] + values + [(pounds(pool), f"{pool:.2f}"),
                                                   (pounds(minimum), f"{minimum:.2f}"),
@@ -456,8 +461,8 @@ def _metrics_chart(template: Template, england: dict[str, Any]) -> str:
     parts = []
     for metric in template.row_sets["metrics"]:
         bars = [(label, float(england.get(f"{metric.id}_{period}_rate") or 0))
-                for period, label in (("baseline", "Baseline 2012/13"),
-                                      ("plan_1415", "Plan 2014/15"), ("plan_1516", "Plan 2015/16"))]
+                for period, label in (("baseline", "Baseline"),) + tuple(
+                    (f"plan_{y.id}", f"Plan {y.title}") for y in template.years)]
         parts.append(bar_chart(f"{metric.values['title']} (England)", bars,
                                max(v for _, v in bars) or 1))
     return "".join(parts)
@@ -497,14 +502,14 @@ def render_batch_html(template: Template, assessment: Assessment, figures: Seque
         f"{_run_date(run)}; {e(run.get('files_found', 0))} file(s) found, "
         f"{e(run.get('files_checked', 0))} checked.</p>{illustrative}</header>{nav}<main>"
         "<section><h2 id=\"headline\">National picture</h2>"
-        + _headline(assessment, england, run)
+        + _headline(template, assessment, england, run)
         + f"<p class=\"counts\">{glance}</p>"
         f"<p>{e(run.get('files_found', 0))} file(s) found; {len(assessment.counted)} board(s) "
         f"with a return, <b id=\"missing\">{len(assessment.missing)}</b> missing, "
         f"{len(assessment.duplicates)} sent more than one, {len(assessment.wrong_hwb)} "
         f"wrong-board finding(s).</p></section>"
         "<section><h2 id=\"regions-heading\">Status and money by region</h2>"
-        + _regions(assessment, figures)
+        + _regions(template, assessment, figures)
         + "</section><section><h2 id=\"conditions-section\">National conditions: met, in "
         "progress, not met</h2>" + _conditions(template, assessment)
         + "</section><section><h2 id=\"rules-section\">Rules most failed</h2>" + _rules(rows)

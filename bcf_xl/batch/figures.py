@@ -26,7 +26,11 @@ from bcf_xl.spec.model import Template
 from bcf_xl.validate import VALID
 
 ENGLAND = "England"
-PERIODS = ("baseline", "plan_1415", "plan_1516")
+
+
+def periods(template: Template) -> tuple[str, ...]:
+    """A metric's periods: its baseline, then a plan per year of the version."""
+    return ("baseline",) + tuple(f"plan_{y.id}" for y in template.years)
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,7 @@ def _read(template: Template, row: FileRow, detail: Detail) -> _Return:
            for c in template.row_sets["national_conditions"]}
     rates = {f"{m.id}_{period}": (value(f"/metrics/national/{m.id}/{period}_num"),
                                   value(f"/metrics/national/{m.id}/{period}_den"))
-             for m in template.row_sets["metrics"] for period in PERIODS}
+             for m in template.row_sets["metrics"] for period in periods(template)}
     return _Return(row.region, template.version, row.status == VALID, money, met, rates)
 
 
@@ -110,7 +114,7 @@ def _scope(shape: _Shape, name: str, version: str, rows: Sequence[_Return],
     for condition in shape.conditions:
         out[f"condition_{condition}_met"] = sum(1 for r in rows if r.met.get(condition))
     for metric, scale in shape.metrics:
-        for period in PERIODS:
+        for period in ("baseline",) + tuple(f"plan_{y}" for y in shape.years):
             pairs = [r.rates[key] for r in rows if (key := f"{metric}_{period}") in r.rates]
             pairs = [(n, d) for n, d in pairs if is_number(n) and is_number(d) and d > 0]
             den = sum(d for _, d in pairs)

@@ -246,10 +246,12 @@ def write_overview(wb: Workbook, formats: Formats, assessment: Assessment,
     row = max(b1.first_row + b1.rows + 3, row + 20)
 
     regions = [f for f in figures if f.get("scope") != "England"]
-    year = next((y for y in ("1516", "1415") if any(f"pooled_budget_{y}" in f for f in figures)),
-                "1516")
-    columns = ("region", f"pooled_budget_{year}", f"minimum_pool_{year}")
-    b2 = _block(ws, formats, row, f"Pooled budget against the minimum, 20{year[:2]}/{year[2:]}",
+    # The newest version's last year that the figures hold (years are data of the version).
+    years = [y for t in reversed(templates) for y in reversed(t.years)]
+    year = next((y for y in years if any(f"pooled_budget_{y.id}" in f for f in figures)),
+                years[0])
+    columns = ("region", f"pooled_budget_{year.id}", f"minimum_pool_{year.id}")
+    b2 = _block(ws, formats, row, f"Pooled budget against the minimum, {year.title}",
                 columns, [[f.get("scope"), f.get(columns[1]), f.get(columns[2])] for f in regions],
                 [None, "money", "money"])
     ws.insert_chart(row, 8, _chart(wb, "column", "Pooled budget against minimum by region",

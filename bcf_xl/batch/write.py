@@ -122,7 +122,10 @@ def _write_all(d: Path, a: Assessment, datasets: Sequence[Dataset],
                figures: Sequence[dict[str, Any]], run: dict[str, Any], template: Template) -> None:
     summary = [r.to_dict() for r in a.rows]
     write_csv(d / "summary.csv", SUMMARY_COLUMNS, summary)
-    write_json(d / "summary.json", {"run": run, "files": summary, "missing": list(a.missing),
+    # The run's date is on the pages people read (report.html, national.xlsx), not in the
+    # data files, so that the same returns always give byte-identical CSV and JSON.
+    data_run = {k: v for k, v in run.items() if k != "run_at"}
+    write_json(d / "summary.json", {"run": data_run, "files": summary, "missing": list(a.missing),
                                     "duplicates": list(a.duplicates),
                                     "wrong_hwb": list(a.wrong_hwb),
                                     "assurance": assurance_counts(a)})

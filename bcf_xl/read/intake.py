@@ -52,6 +52,10 @@ class Limits:
     max_total_uncompressed: int = 50_000_000
     max_part_uncompressed: int = 20_000_000
     max_ratio: float = 200.0
+    # XML elements (counted as '<' bytes, before any parse): a completed return has some 15,000
+    # in all; every element costs the reader a few microseconds, so these bound the time.
+    max_part_elements: int = 500_000
+    max_total_elements: int = 1_000_000
     ratio_floor: int = 1_000_000  # parts smaller than this compress oddly and are not bombs
 
 
@@ -190,7 +194,8 @@ def _looks_like_xml(name: str, data: bytes) -> bool:
     return name.endswith((".xml", ".rels", ".vml")) or data.lstrip()[:3].startswith(_XML_STARTS)
 
 
-def _stream_parts(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> dict[str, bytes]:
+def _stream_parts(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo],
+                  limits: Limits) -> dict[str, bytes]:
     """Inflate every part and look for DTDs in XML parts. Returns the workbook's XML parts, so
     the reader need not inflate them again.
 
@@ -198,12 +203,20 @@ def _stream_parts(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> dict[str
     limits, and zipfile stops at the declared size and checks the CRC, so a part that lies
     about its size is a corrupt file, not an unbounded read."""
     kept: dict[str, bytes] = {}
+    elements = 0
     for info in infos:
         data = zf.read(info)
         if len(data) != info.file_size:
             raise _reject("file.corrupt", "zip-other",
                           detail=f"the part {info.filename} is not the size it says")
         if _looks_like_xml(info.filename, data):
+            count = data.count(b"<")
+            elements += count
+            if count > limits.max_part_elements or elements > limits.max_total_elements:
+                raise _reject("file.too_large", "zip-bomb", detail=(
+                    f"the part {info.filename} holds {count:,} XML elements" if count >
+                    limits.max_part_elements else f"its parts hold over {elements:,} XML "
+                    "elements") + ", where a completed template has about 15,000 in all")
             try:
                 check_xml(data, info.filename)
             except PartError as exc:
@@ -289,6 +302,6 @@ def _inspect(path: Path, known: Collection[str], limits: Limits) -> IntakeResult
         infos = _directory(zf, limits)
         names = {i.filename for i in infos}
         _structure(zf, names, path)
-        parts = _stream_parts(zf, infos)
+        parts = _stream_parts(zf, infos, limits)
         identity = _identity(zf, names, known)
     return IntakeResult((), identity, "xlsx", parts, _sheet_titles(parts))

@@ -615,9 +615,12 @@ def every_input(draw, base: Base) -> SetCells:
 
 @st.composite
 def error_outside_tables(draw, base: Base) -> SetCells:
-    """An error value cached in a cell no defined name covers (a label): it matters nowhere."""
+    """An error value cached in a cell no defined name covers (a label): it matters nowhere.
+    A formula cell is not a label: replacing it (the Checklist's verdicts) is news."""
     part = draw(st.sampled_from(base.sheet_parts))
-    free = [r for r in base.cells(part) if (part, r) not in base.named]
+    formulas = set(m.decode() for m in re.findall(rb'<c r="([A-Z]+[0-9]+)"[^>]*><f[ >/]',
+                                                  base.part(part)))
+    free = [r for r in base.cells(part) if (part, r) not in base.named and r not in formulas]
     ref = draw(st.sampled_from(free or list(base.cells(part))))
     return SetCells(((part, ref, Value("error", draw(st.sampled_from(ERRORS)))),))
 

@@ -72,7 +72,8 @@ def bind(template: Template) -> tuple[Bound, ...]:
 
 
 def expand(template: Template, names: Iterable[str]) -> set[str]:
-    """Declared names with ``{year}`` replaced by each of the version's years."""
+    """Declared names (fields, checks) with ``{year}`` replaced by each of the version's
+    years."""
     out = set()
     for name in names:
         if "{year}" in name:
@@ -91,7 +92,7 @@ def _declared(template: Template, rule: Rule, problems: list[str]) -> set[str]:
         declared.add(qid)
         if pointers.column_qid(qid):
             declared.add(pointers.table_of_column(qid)[0])
-    for check_id in rule.checks:
+    for check_id in sorted(expand(template, rule.checks)):
         declared |= _check_names(template, rule, check_id, problems)
     for qid, values in rule.values.items():
         _values(template, where, qid, values, problems)

@@ -117,7 +117,8 @@ class RuleContext:
     def failures(self, check_id: str) -> Iterator[Failure]:
         """Every failure of the version's check ``check_id`` (each year's, for a per-year
         check), in the order of the version's checks and the table's rows."""
-        if check_id not in self.rule.checks:
+        if check_id not in self.rule.checks and check_id not in _checks_of(self.template,
+                                                                         self.rule.checks):
             raise UndeclaredRead(f"check {check_id!r} was not declared by {self.rule.name}")
         for check in _instances(self.template, check_id):
             keys = spec_checks.failures(self.template, self.values, check)
@@ -148,6 +149,14 @@ class RuleContext:
         return findings.make(code, sheet=anchor.sheet if anchor else None,
                              cells=(anchor.cell,) if anchor else (), field_id=table.qid,
                              field_title=table.title, **params)
+
+
+@functools.lru_cache(maxsize=256)
+def _checks_of(template: Template, checks: tuple[str, ...]) -> frozenset[str]:
+    """A rule's declared checks with ``{year}`` expanded for the version."""
+    from bcf_xl.check.rules import expand
+
+    return frozenset(expand(template, checks))
 
 
 @functools.lru_cache(maxsize=256)

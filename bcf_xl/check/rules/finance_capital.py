@@ -16,10 +16,11 @@ GRANTS = (("dfg_in_full", "funding.dfg", "The Disabled Facilities Grant"),
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
+    year = ctx.years[-1].id  # the capital grants are pooled in the plan's last year
     for check_id, prefix, grant in GRANTS:
         for failure in ctx.failures(check_id):
-            included = ctx.value(f"{prefix}_included_1516")
-            allocation = ctx.issued(pointers.of_qid(f"{prefix}_allocation_1516"))
+            included = ctx.value(f"{prefix}_included_{year}")
+            allocation = ctx.issued(pointers.of_qid(f"{prefix}_allocation_{year}"))
             yield ctx.finding("finance.dfg_missing", failure.at, value=included, grant=grant,
                               included=pounds(included), allocation=pounds(allocation))
 

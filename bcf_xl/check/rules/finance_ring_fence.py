@@ -14,13 +14,14 @@ from bcf_xl.spec import pointer as pointers
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
+    year = ctx.years[-1].id  # the ring-fence is of the plan's last year
     for failure in ctx.failures("split_within_contribution"):
         row = failure.row
-        part, planned = row.get("nhs_ooh_1516"), row.get("planned_1516")
+        part, planned = row.get(f"nhs_ooh_{year}"), row.get(f"planned_{year}")
         yield ctx.finding("finance.split_exceeds_contribution", failure.at[:1], value=part,
                           organisation=row.info.label, part=pounds(part), planned=pounds(planned))
     for failure in ctx.failures("ring_fence_met"):
-        spend, ring_fence = ctx.value("schemes.ooh_1516"), ctx.value("p4p.ooh")
+        spend, ring_fence = ctx.value(f"schemes.ooh_{year}"), ctx.value("p4p.ooh")
         yield ctx.finding("finance.ring_fence_shortfall", failure.at, value=spend,
                           spend=pounds(spend), ring_fence=pounds(ring_fence),
                           share=pounds(ctx.issued(pointers.of_qid("p4p.share"))),

@@ -11,8 +11,15 @@ from bcf_xl.check.rules.context import RuleContext, Row
 from bcf_xl.findings import Finding
 
 TABLE = "metrics.national"
-PERIODS = (("baseline", "baseline 2012/13"), ("plan_1415", "plan 2014/15"),
-           ("plan_1516", "plan 2015/16"))
+
+
+def _periods(ctx: RuleContext) -> list[tuple[str, str]]:
+    """(column prefix, how a message names it): the baseline, as its column's title names its
+    year, then a plan per year of the version."""
+    title = ctx.template.table(TABLE).column("baseline_num").title
+    baseline = title.removesuffix(" numerator")
+    return ([("baseline", baseline[:1].lower() + baseline[1:])]
+            + [(f"plan_{y.id}", f"plan {y.title}") for y in ctx.years])
 
 
 def _metric(row: Row) -> str:
@@ -20,7 +27,7 @@ def _metric(row: Row) -> str:
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
-    for period, label in PERIODS:
+    for period, label in _periods(ctx):
         for failure in ctx.failures(f"{period}_denominators"):
             row = failure.row
             den = row.get(f"{period}_den")
@@ -39,7 +46,7 @@ def _percentages(ctx: RuleContext) -> Iterator[Finding]:
     for row in ctx.rows(TABLE):
         if scales.get(row.info.key) != 100:
             continue
-        for period, label in PERIODS:
+        for period, label in _periods(ctx):
             num, den = number(row.get(f"{period}_num")), number(row.get(f"{period}_den"))
             if num is not None and den is not None and num > den:
                 yield ctx.finding("metrics.numerator_exceeds_denominator",
@@ -48,8 +55,8 @@ def _percentages(ctx: RuleContext) -> Iterator[Finding]:
 
 
 RULE = rule(__name__, check,
-            checks=tuple(f"{period}_denominators" for period, _ in PERIODS),
-            reads=(f"{TABLE}.metric",) + tuple(f"{TABLE}.{p}_num" for p, _ in PERIODS),
+            checks=("baseline_denominators", "plan_{year}_denominators"),
+            reads=(f"{TABLE}.metric", f"{TABLE}.baseline_num", f"{TABLE}.plan_{{year}}_num"),
             codes={"metrics.denominator_invalid": ("metric", "period", "found", "problem"),
                    "metrics.numerator_exceeds_denominator": ("metric", "period", "numerator",
                                                              "denominator")})

@@ -12,7 +12,11 @@ from bcf_xl.findings import Finding
 from bcf_xl.spec import pointer as pointers
 
 LOWER, HIGHER = "Lower is better", "Higher is better"
-PLANS = (("plan_1415", "2014/15"), ("plan_1516", "2015/16"))
+
+
+def _plans(ctx: RuleContext) -> list[tuple[str, str]]:
+    """(column or field suffix, year in words): a plan per year of the version."""
+    return [(f"plan_{y.id}", y.title) for y in ctx.years]
 NAMED = (("experience", "experience_measure"), ("local", "local_name"))
 
 
@@ -35,12 +39,12 @@ def _compare(ctx: RuleContext, metric: str, direction: object, baseline: object,
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
     for row in ctx.rows("metrics.national"):
-        plans = [(row.at(f"{p}_rate"), year, row.get(f"{p}_rate")) for p, year in PLANS]
+        plans = [(row.at(f"{p}_rate"), year, row.get(f"{p}_rate")) for p, year in _plans(ctx)]
         yield from _compare(ctx, str(row.get("metric") or row.info.label), row.get("direction"),
                             row.get("baseline_rate"), plans)
     for key, name in NAMED:
         plans = [(pointers.of_qid(f"metrics.{key}_{p}"), year, ctx.value(f"metrics.{key}_{p}"))
-                 for p, year in PLANS]
+                 for p, year in _plans(ctx)]
         yield from _compare(ctx, str(ctx.value(f"metrics.{name}") or key),
                             ctx.value(f"metrics.{key}_direction"),
                             ctx.value(f"metrics.{key}_baseline"), plans)
@@ -49,10 +53,9 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
 RULE = rule(
     __name__, check,
     reads=("metrics.national.metric", "metrics.national.direction",
-           "metrics.national.baseline_rate", "metrics.national.plan_1415_rate",
-           "metrics.national.plan_1516_rate")
+           "metrics.national.baseline_rate", "metrics.national.plan_{year}_rate")
     + tuple(f"metrics.{key}_{part}" for key, _ in NAMED
-            for part in ("direction", "baseline", "plan_1415", "plan_1516"))
+            for part in ("direction", "baseline", "plan_{year}"))
     + tuple(f"metrics.{name}" for _, name in NAMED),
     values={"metrics.experience_direction": (LOWER, HIGHER),
             "metrics.local_direction": (LOWER, HIGHER)},
