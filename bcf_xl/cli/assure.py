@@ -40,14 +40,12 @@ def batch(
 
     Exit 0 when every expected board sent a valid return, 1 otherwise.
     """
-    from bcf_xl.cli.common import writable_out
     from bcf_xl.cli.returns import require_returns
 
     check_round(round_id)
     if migrate_to is not None:
         _check_migrate_to(migrate_to)
     require_returns(folder)
-    writable_out(out, folder=True)
     outcome = _run_batch(folder, out, workers=workers, timeout=timeout, reference=reference,
                          assurance=assurance, limits=parse_limits(limits), round_id=round_id,
                          migrate_to=migrate_to, feedback=feedback)
@@ -85,6 +83,7 @@ def _check_migrate_to(version: str) -> None:
 def _run_batch(folder: Path, out: Path, **options):
     from rich.markup import escape
 
+    from bcf_xl.cli.common import writable_out
     from bcf_xl.batch.assurance import PolicyError
     from bcf_xl.batch.publish import ReportFolderError, check_apart
     from bcf_xl.batch.run import run_batch
@@ -94,6 +93,8 @@ def _run_batch(folder: Path, out: Path, **options):
         check_apart(folder, out)
     except ReportFolderError as exc:
         raise usage_error(escape(str(exc)))
+    # Only once --out is known to be apart from the returns: the check writes a file there.
+    writable_out(out, folder=True)
     if options.get("feedback"):
         from bcf_xl.batch.feedback import FeedbackError, check_apart as feedback_apart
 
