@@ -249,7 +249,8 @@ def serial_to_datetime(serial: float) -> dt.datetime | None:
 
 
 class _SheetReader:
-    """The state of one pass over a sheet part."""
+    """The state of one pass over a sheet part. The handlers are flat (no object per cell or
+    per inline string): they run once for every element of every sheet."""
 
     def __init__(self, part: str, strings: tuple[str, ...], dates: frozenset[int],
                  keep_row: Callable[[int], bool]):
@@ -258,9 +259,10 @@ class _SheetReader:
         self.row, self.col = -1, -1
         self.kind, self.style = "n", 0
         self.value_text: str | None = None
-        self.inline = _Text("is")
-        self._in_c = self._in_v = self._in_is = False
+        self._in_c = self._in_v = self._in_is = self._in_t = False
+        self._phonetic = 0
         self._buf: list[str] = []
+        self._inline: list[str] | None = None
 
     def fail(self, detail: str, cell: str | None = None) -> PartError:
         return PartError("file.corrupt", self.part, f"{detail} in {self.part}", cell)
@@ -269,20 +271,22 @@ class _SheetReader:
         local = _LOCAL.get(name)
         if local is None:
             return
-        if self._in_is:
-            self.inline.start(name, attrs)
-        elif local == "c":
+        if local == "c":
             self._start_cell(attrs)
-        elif local == "v" and self._in_c:
+        elif not self._in_c:
+            if local == "row":
+                self._start_row(attrs)
+        elif self._in_is:
+            if local == "t" and not self._phonetic:
+                self._in_t = True
+            elif local == "rPh":
+                self._phonetic += 1
+        elif local == "v":
             self._in_v, self._buf = True, []
-        elif local == "f" and self._in_c:
+        elif local == "f":
             self.cells.formulas.add((self.row, self.col))
-        elif local == "is" and self._in_c:
-            self._in_is = True
-            self.inline = _Text("is")
-            self.inline.start(name, attrs)
-        elif local == "row":
-            self._start_row(attrs)
+        elif local == "is":
+            self._in_is, self._inline, self._phonetic = True, [], 0
 
     def _start_row(self, attrs: dict) -> None:
         ref = attrs.get("r")
@@ -308,21 +312,26 @@ class _SheetReader:
             self.row, self.col = at
         self._in_c = True
         self.kind = attrs.get("t", "n")
-        self.style = _int(attrs.get("s")) or 0
+        style = attrs.get("s")
+        self.style = (_int(style) or 0) if style is not None else 0
         self.value_text = None
+        self._inline = None
 
     def end(self, name: str) -> None:
         local = _LOCAL.get(name)
-        if local is None:
+        if local is None or not self._in_c:
             return
         if self._in_is:
-            self.inline.end(name)
-            if local == "is":
+            if local == "t":
+                self._in_t = False
+            elif local == "rPh":
+                self._phonetic = max(0, self._phonetic - 1)
+            elif local == "is":
                 self._in_is = False
-        elif local == "v" and self._in_v:
+        elif local == "v":
             self._in_v = False
             self.value_text = "".join(self._buf)
-        elif local == "c" and self._in_c:
+        elif local == "c":
             self._in_c = False
             if self.keep_row(self.row):
                 value = self._value()
@@ -332,13 +341,13 @@ class _SheetReader:
     def chars(self, text: str) -> None:
         if self._in_v:
             self._buf.append(text)
-        elif self._in_is:
-            self.inline.chars(text)
+        elif self._in_t and self._inline is not None:
+            self._inline.append(text)
 
     def _value(self) -> Any:
         kind, text = self.kind, self.value_text
         if kind == "inlineStr":
-            return "".join(self.inline.items) if self.inline.items else None
+            return unescape("".join(self._inline)) if self._inline else None
         if text is None:
             return None
         if kind == "s":

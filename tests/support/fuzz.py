@@ -378,7 +378,10 @@ def _prefix(xml: bytes) -> bytes:
 
 
 def _utf16(xml: bytes) -> bytes:
-    text = xml.decode("utf-8")
+    try:
+        text = xml.decode("utf-8")
+    except UnicodeDecodeError:  # already re-encoded by an earlier mutation: leave it so
+        return xml
     text = re.sub(r"^<\?xml[^>]*\?>", "", text)
     return ('<?xml version="1.0" encoding="UTF-16" standalone="yes"?>' + text).encode("utf-16")
 
