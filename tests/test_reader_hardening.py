@@ -117,12 +117,14 @@ def test_an_impossible_date_serial_is_a_finding_not_a_panic(base, tmp_path, seri
 @pytest.mark.parametrize("ref", ["XFD1048576", "Z1048576"])
 def test_a_value_typed_far_away_is_passed_over_in_little_memory(base, tmp_path, ref):
     """One value in the last row of the Cover: the return stays valid, within the per-file
-    limits (python-calamine aborted the process or took 2 GB)."""
+    limits, and costs no more memory than the return without it (python-calamine aborted the
+    process or took 2 GB). The child is forked from this process, so its peak includes what
+    this process holds: compared with the same return untouched."""
     cover = base.sheets["Cover"]
-    path = build(tmp_path, base, FarCell(cover, ref, True))
-    outcome = run_limited(path)
+    untouched = run_limited(build(tmp_path, base, name="untouched.xlsx"))
+    outcome = run_limited(build(tmp_path, base, FarCell(cover, ref, True)))
     assert outcome.problems() == [] and outcome.status == "valid"
-    assert outcome.peak_mb < 300
+    assert outcome.peak_mb < untouched.peak_mb + 50
 
 
 def test_a_huge_shared_string_count_allocates_nothing(shared_base, tmp_path):
