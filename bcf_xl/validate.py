@@ -254,7 +254,7 @@ def apply_round(result: Result, round_: Round | None) -> Result:
 
 
 def _read_failure(exc: Exception) -> str:
-    """What went wrong, in words for the person who sent the file (the class names calamine and
+    """What went wrong, in words for the person who sent the file (the class names the zip and
     the XML parser use are not)."""
     name = type(exc).__name__
     if "Xml" in name or "Parse" in name:

@@ -77,7 +77,7 @@ def _number(value: Any) -> Any:
 
 
 def _integral(value: Any) -> Any:
-    """3.0 -> 3: calamine reads every number as a float; the schema distinguishes integers."""
+    """3.0 -> 3: a cell holds every number as a float; the schema distinguishes integers."""
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return int(value)
     return value

@@ -4,7 +4,7 @@ Returns arrive by e-mail from about 150 organisations: some are the wrong file, 
 few hostile. The checks, cheapest first, stop at the first problem and report it as one
 ``file.*`` finding: empty; not a zip (an old .xls or an encrypted workbook are OLE2 containers,
 told apart by their streams); the zip directory against size limits *before anything is
-inflated* (both openpyxl and calamine honour the declared sizes, so the directory is a sound
+inflated* (zipfile, and so every reader, honours the declared sizes, so the directory is a sound
 bound); macros; missing parts; then every part is streamed (bounded by its declared size, which
 also verifies CRCs) and XML parts are scanned for DOCTYPE and ENTITY declarations, which Excel
 never writes; every XML part (by its name or its first bytes) must be well formed and free of

@@ -1,7 +1,8 @@
 """Read a returned workbook into a Document, finding every cell through the defined names.
 
-Values come from python-calamine (fast, cached results only), names and formula positions from
-the package XML (see package.py). A table is read from its body name, so rows a user inserted
+Values (cached results only) and formula positions come from each sheet part, read by
+sheetxml.py; names and sheets from the package XML (package.py). Every column of a table is
+found through its own defined name. A table is read from its body name, so rows a user inserted
 inside a table are read too, and a sheet moved or renamed by LibreOffice is still found.
 Reading never raises for a workbook's content: a name that no longer resolves is a
 ``structure.name_missing`` finding and the rest is read as usual.
