@@ -48,6 +48,10 @@ def visible_text(value: str, one_line: bool = False) -> str:
     """``value`` with every control, bidi and non-text character replaced by a visible marker
     (``<U+001B>``); line breaks and tabs are kept unless ``one_line``, where they are marked
     too (a file name or a board name heading a report). Printable text is unchanged."""
+    if value.isprintable():
+        # Python's printable excludes every control, format (bidi), surrogate, non-character
+        # and separator but the space: nothing here to replace. Most cells take this path.
+        return value
     if one_line:
         return value.translate(_ONE_LINE)
     return value.replace("\r\n", "\n").replace("\r", "\n").translate(_VISIBLE)
