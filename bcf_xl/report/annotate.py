@@ -149,6 +149,18 @@ def _print_setup(ws: Any, header: int) -> None:
     ws.oddFooter.right.text = "Page &P of &N"
 
 
+def _visible_cells(wb: Any) -> None:
+    """The board's own text in the copy shows its hidden characters as markers, as every other
+    output does: openpyxl would write a C1 control or a bidi override into the copy as it is
+    (and, without lxml, unescaped)."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                value = cell.value
+                if isinstance(value, str) and cell.data_type != "f" and not value.isprintable():
+                    cell.value = visible_text(value)
+
+
 def annotate(source: Path, result: Result, out: Path) -> Path:
     """Write the annotated copy of ``source`` to ``out`` (atomically); returns ``out``."""
     import openpyxl
@@ -157,6 +169,7 @@ def annotate(source: Path, result: Result, out: Path) -> Path:
         raise ValueError("the annotated copy must not replace the original")
     check_openpyxl_is_safe()
     wb = openpyxl.load_workbook(source)
+    _visible_cells(wb)
     _mark_cells(wb, result)
     _summary_sheet(wb, result)
     with atomic_path(Path(out)) as tmp:
