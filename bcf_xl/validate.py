@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 from bcf_xl import findings
 from bcf_xl.spec.compute import Computation
 from bcf_xl.read.document import CellRef, Document
+from bcf_xl.read.package import sheet_titles
 from bcf_xl.read.sheetxml import PartError
 from bcf_xl.findings import Finding, Severity
 from bcf_xl.check.formulas import formula_findings
@@ -185,7 +186,8 @@ def _validate(path: Path, reference: Reference | None, expected_hwb: str | None,
         document, read_findings = read_document(path.read_bytes(), template, identity,
                                                 intake.parts)
     except PartError as exc:
-        return Result(str(path), UNREADABLE, (part_finding(exc, intake.sheet_titles),), identity,
+        titles = sheet_titles(intake.parts.__getitem__)  # only now: a damaged part is rare
+        return Result(str(path), UNREADABLE, (part_finding(exc, titles),), identity,
                       seconds=time.perf_counter() - started)
     except MemoryError:
         raise

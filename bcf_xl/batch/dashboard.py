@@ -23,13 +23,13 @@ from bcf_xl.batch.assess import Assessment, FileRow
 from bcf_xl.report.dashboard_parts import (DASHBOARD_SCRIPT, DASHBOARD_STYLE, number,
                                            paired_chart, pounds, pounds_short, run_date,
                                            sortable_table, stacked_chart)
+from bcf_xl.report.safe import status_label
 from bcf_xl.report.to_html import bar_chart, e, page, table
 from bcf_xl.spec.compute import get
 from bcf_xl.spec.model import Template
 from bcf_xl.validate import INVALID, NOT_CHECKED, UNREADABLE, VALID
 
 # How a status reads on the page; a file the tool failed on must not read as the board's fault.
-STATUS_LABELS = {NOT_CHECKED: "Not checked: the tool failed"}
 MISSING = "missing"
 # Status of a board's counted return (or none), in the order the region chart stacks them, with
 # a colour 3:1 or more against white for each (WCAG 1.4.11, non-text contrast).
@@ -44,10 +44,6 @@ ANSWERS = (("Yes", "met", "Met", "#2E7D32"), ("No - in progress", "in_progress",
 NO_REGION = "No region (board not recognised)"
 CHASE_LIMIT = 20
 RULES_LIMIT = 10
-def status_label(status: str) -> str:
-    return STATUS_LABELS.get(status, status.capitalize())
-
-
 def _region_of(region: str) -> str:
     return region or NO_REGION
 
@@ -221,7 +217,8 @@ def _chase(assessment: Assessment) -> str:
 
 def _returns(assessment: Assessment) -> str:
     statuses = sorted({r.status for r in assessment.rows})
-    options = "".join(f"<option value=\"{e(s)}\">{e(status_label(s))}</option>" for s in statuses)
+    options = "".join(f"<option value=\"{e(s)}\">{e(status_label(s, heading=False))}</option>"
+                      for s in statuses)
     controls = (
         "<div class=\"filters\" role=\"search\">"
         "<label for=\"filter\">Filter the returns (any words: board, code, region, "
@@ -230,9 +227,9 @@ def _returns(assessment: Assessment) -> str:
         f"aria-controls=\"returns\"><option value=\"\">All</option>{options}</select>"
         f"<p id=\"shown\" aria-live=\"polite\">{len(assessment.rows)} of "
         f"{len(assessment.rows)} returns shown</p></div>")
-    rows = [([r.file, r.hwb_code, r.hwb_name, r.region, status_label(r.status), r.errors,
-              r.warnings, "yes" if r.counted else "no", r.assurance, r.first_error or r.note,
-              r.template_version],
+    rows = [([r.file, r.hwb_code, r.hwb_name, r.region, status_label(r.status, heading=False),
+              r.errors, r.warnings, "yes" if r.counted else "no", r.assurance,
+              r.first_error or r.note, r.template_version],
              {"data-status": r.status}) for r in assessment.rows]
     return controls + sortable_table(
         "returns", "Every file found (Tab to a heading and press Enter to sort by it)",
@@ -282,7 +279,8 @@ def render_batch_html(template: Template, assessment: Assessment, figures: Seque
     status = Counter(r.status for r in assessment.rows)
     england = next((f for f in figures if f.get("scope") == "England"),
                    figures[0] if figures else {})
-    glance = "".join(f"<span>{e(status_label(s))}: <b id=\"count-{e(s)}\">{n}</b></span>"
+    glance = "".join(f"<span>{e(status_label(s, heading=False))}: "
+                     f"<b id=\"count-{e(s)}\">{n}</b></span>"
                      for s, n in sorted(status.items()))
     columns, rows = matrix
     boards = [c for c in columns[5:] if any(row.get(c) for row in rows)]

@@ -28,9 +28,9 @@ from bcf_xl.validate import VALID
 ENGLAND = "England"
 
 
-def periods(template: Template) -> tuple[str, ...]:
-    """A metric's periods: its baseline, then a plan per year of the version."""
-    return ("baseline",) + tuple(f"plan_{y.id}" for y in template.years)
+def periods(years: Iterable[str]) -> tuple[str, ...]:
+    """A metric's periods: its baseline, then a plan per year (by the years' ids)."""
+    return ("baseline",) + tuple(f"plan_{y}" for y in years)
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def _read(template: Template, row: FileRow, detail: Detail) -> _Return:
            for c in template.row_sets["national_conditions"]}
     rates = {f"{m.id}_{period}": (value(f"/metrics/national/{m.id}/{period}_num"),
                                   value(f"/metrics/national/{m.id}/{period}_den"))
-             for m in template.row_sets["metrics"] for period in periods(template)}
+             for m in template.row_sets["metrics"] for period in periods(y.id for y in template.years)}
     return _Return(row.region, template.version, row.status == VALID, money, met, rates)
 
 
@@ -114,7 +114,7 @@ def _scope(shape: _Shape, name: str, version: str, rows: Sequence[_Return],
     for condition in shape.conditions:
         out[f"condition_{condition}_met"] = sum(1 for r in rows if r.met.get(condition))
     for metric, scale in shape.metrics:
-        for period in ("baseline",) + tuple(f"plan_{y}" for y in shape.years):
+        for period in periods(shape.years):
             pairs = [r.rates[key] for r in rows if (key := f"{metric}_{period}") in r.rates]
             pairs = [(n, d) for n, d in pairs if is_number(n) and is_number(d) and d > 0]
             den = sum(d for _, d in pairs)

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
-from xlsxwriter.worksheet import Worksheet
+from xlsxwriter.worksheet import CellArrayFormulaTuple, CellFormulaTuple, Worksheet
 
 from bcf_xl.issue.controls import list_name
 from bcf_xl.issue.form import absolute
@@ -30,8 +30,6 @@ def formula_cells(ws: Worksheet) -> list[list[str]]:
     left on its row (on the Checklist, the line's description rather than its sheet's title or
     its link). Recorded on _meta for the sheets that have no defined name per formula, so
     that a formula typed over there is reported like any other."""
-    from xlsxwriter.worksheet import CellArrayFormulaTuple, CellFormulaTuple
-
     # Until the workbook is closed, xlsxwriter keeps a string cell as an index into its table.
     strings = {i: text for text, i in ws.str_table.string_table.items()}
     out = []

@@ -16,6 +16,7 @@ Nothing here raises for a file's content, and the file is only read.
 from __future__ import annotations
 
 import posixpath
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from defusedxml import DefusedXmlException, ElementTree
 
 from bcf_xl import findings
 from bcf_xl.findings import Finding
+from bcf_xl.read.package import sheet_titles
 from bcf_xl.read.sheetxml import PartError, check_xml
 from bcf_xl.spec.identity import TEMPLATE_ID, Identity
 
@@ -65,7 +67,6 @@ class IntakeResult:
     identity: Identity | None
     kind: str
     parts: Mapping[str, bytes] = field(default_factory=dict, repr=False)  # xl/ XML, as checked
-    sheet_titles: Mapping[str, str] = field(default_factory=dict)  # sheet part -> its title
 
     @property
     def ok(self) -> bool:
@@ -185,13 +186,15 @@ def _parse(data: bytes, part: str):
         raise _reject("file.corrupt", "zip-other", detail=f"the part {part} is not valid XML")
 
 
-_XML_STARTS = (b"<", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\x00<", b"<\x00")
+# After any ASCII whitespace: a tag, or a byte-order mark or a "<" in UTF-8 or UTF-16. A match,
+# not data.lstrip(), so that sniffing a part never copies it.
+_XML_HEAD = re.compile(rb"[ \t\n\r\x0b\x0c]*(?:<|\xef\xbb\xbf|\xff\xfe|\xfe\xff|\x00<)")
 
 
 def _looks_like_xml(name: str, data: bytes) -> bool:
     """XML by its name or by its first bytes (in any encoding): a DTD in a part named .bin is
     still a DTD to the library that parses it."""
-    return name.endswith((".xml", ".rels", ".vml")) or data.lstrip()[:3].startswith(_XML_STARTS)
+    return name.endswith((".xml", ".rels", ".vml")) or _XML_HEAD.match(data) is not None
 
 
 def _stream_parts(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo],
@@ -220,32 +223,12 @@ def _stream_parts(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo],
             try:
                 check_xml(data, info.filename)
             except PartError as exc:
-                sheet = _sheet_titles_in(zf).get(info.filename)
+                sheet = sheet_titles(zf.read).get(info.filename)
                 raise _Reject(findings.make(exc.code, sheet=sheet, detail=exc.detail),
                               "unsafe-xml" if exc.code == "file.unsafe_xml" else "zip-other")
             if info.filename.startswith("xl/"):
                 kept[info.filename] = data
     return kept
-
-
-def _sheet_titles_in(zf: zipfile.ZipFile) -> dict[str, str]:
-    """The sheet titles, read straight from the zip, to name the sheet of a damaged part."""
-    wanted = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
-    try:
-        return _sheet_titles({name: zf.read(name) for name in wanted})
-    except Exception:  # noqa: BLE001 - a workbook part damaged too: the part's name must do
-        return {}
-
-
-def _sheet_titles(parts: Mapping[str, bytes]) -> dict[str, str]:
-    """Sheet part -> the sheet's title, so a finding about a part can name its sheet."""
-    try:
-        from bcf_xl.read.package import read_package
-
-        package = read_package(parts.__getitem__)
-    except Exception:  # noqa: BLE001 - a workbook part the reader will report on itself
-        return {}
-    return {part: title for title, part in package.sheet_parts.items()}
 
 
 def _identity(zf: zipfile.ZipFile, names: set[str], known: Collection[str]) -> Identity:
@@ -304,4 +287,4 @@ def _inspect(path: Path, known: Collection[str], limits: Limits) -> IntakeResult
         _structure(zf, names, path)
         parts = _stream_parts(zf, infos, limits)
         identity = _identity(zf, names, known)
-    return IntakeResult((), identity, "xlsx", parts, _sheet_titles(parts))
+    return IntakeResult((), identity, "xlsx", parts)

@@ -86,3 +86,13 @@ def _part(target: str) -> str:
     """A relationship's target as a part name: absolute, or relative to xl/."""
     return target.lstrip("/") if target.startswith("/") else posixpath.normpath(
         posixpath.join("xl", target))
+
+
+def sheet_titles(read: Callable[[str], bytes]) -> dict[str, str]:
+    """Sheet part -> the sheet's title, to name the sheet of a damaged part; empty when the
+    workbook part itself cannot be read (the part's own name must then do)."""
+    try:
+        package = read_package(read)
+    except Exception:  # noqa: BLE001 - a damaged workbook part: no titles, not a second failure
+        return {}
+    return {part: title for title, part in package.sheet_parts.items()}

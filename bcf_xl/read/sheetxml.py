@@ -20,7 +20,9 @@ import math
 import re
 import xml.parsers.expat as expat
 from dataclasses import dataclass, field
-from typing import Any, Callable, Collection
+from typing import Any, Callable
+
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 MAX_ROWS, MAX_COLS = 1_048_576, 16_384  # Excel's grid: a reference beyond it is not a cell
 MAIN_NAMESPACES = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -68,15 +70,6 @@ class Cells:
 
     values: dict[tuple[int, int], Any] = field(default_factory=dict)  # (row, col), 0-based
     formulas: set[tuple[int, int]] = field(default_factory=set)
-
-
-def a1(row: int, col: int) -> str:
-    letters = ""
-    col += 1
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return f"{letters}{row + 1}"
 
 
 @functools.lru_cache(maxsize=1 << 16)  # the same few thousand references in every return
@@ -134,12 +127,11 @@ _LOCAL = {f"{ns}{_SEP}{local}": local for ns in MAIN_NAMESPACES
                         "xf")}
 
 
-class _Text:
-    """Collects the text of the elements named ``texts`` inside ``unit`` elements, skipping
+class _SharedStrings:
+    """Collects the text of each <si>: its <t> elements, rich-text runs included, skipping
     phonetic runs (<rPh>), which Excel does not show as part of the value."""
 
-    def __init__(self, unit: str, texts: Collection[str] = ("t",)):
-        self.unit, self.texts = unit, frozenset(texts)
+    def __init__(self) -> None:
         self.items: list[str] = []
         self._buf: list[str] = []
         self._depth_t = 0
@@ -150,23 +142,23 @@ class _Text:
         local = _LOCAL.get(name)
         if local is None:
             return
-        if local == self.unit:
+        if local == "si":
             self._open, self._buf = True, []
         elif local == "rPh":
             self._in_phonetic += 1
-        elif local in self.texts and self._open and not self._in_phonetic:
+        elif local == "t" and self._open and not self._in_phonetic:
             self._depth_t += 1
 
     def end(self, name: str) -> None:
         local = _LOCAL.get(name)
         if local is None:
             return
-        if local == self.unit and self._open:
+        if local == "si" and self._open:
             self.items.append(unescape("".join(self._buf)))
             self._open = False
         elif local == "rPh":
             self._in_phonetic = max(0, self._in_phonetic - 1)
-        elif local in self.texts and self._depth_t:
+        elif local == "t" and self._depth_t:
             self._depth_t -= 1
 
     def chars(self, text: str) -> None:
@@ -179,7 +171,7 @@ def shared_strings(data: bytes | None, part: str = "xl/sharedStrings.xml") -> tu
     actually present are kept (a declared count of two thousand million aborted calamine)."""
     if not data:
         return ()
-    text = _Text("si")
+    text = _SharedStrings()
     parser = _parser(part)
     parser.StartElementHandler, parser.EndElementHandler = text.start, text.end
     parser.CharacterDataHandler = text.chars
@@ -264,7 +256,9 @@ class _SheetReader:
         self._buf: list[str] = []
         self._inline: list[str] | None = None
 
-    def fail(self, detail: str, cell: str | None = None) -> PartError:
+    def fail(self, detail: str, on_cell: bool = False) -> PartError:
+        """file.corrupt for this part; on_cell: about the cell being read, which it names."""
+        cell = xl_rowcol_to_cell(self.row, self.col) if on_cell else None
         return PartError("file.corrupt", self.part, f"{detail} in {self.part}", cell)
 
     def start(self, name: str, attrs: dict) -> None:
@@ -354,7 +348,7 @@ class _SheetReader:
             index = _int(text)
             if index is None or index >= len(self.strings):
                 raise self.fail(f"a reference to shared string '{text[:20]}', which does not "
-                                "exist,", a1(self.row, self.col))
+                                "exist,", on_cell=True)
             return self.strings[index]
         if kind == "d":  # an ISO 8601 date, as strict OOXML and some tools write dates
             try:
@@ -368,7 +362,7 @@ class _SheetReader:
             return ErrorValue(text.strip()[:20] or "#ERROR")
         if kind == "b":
             if text.strip() not in ("0", "1"):
-                raise self.fail(f"a TRUE/FALSE cell holding '{text[:20]}'", a1(self.row, self.col))
+                raise self.fail(f"a TRUE/FALSE cell holding '{text[:20]}'", on_cell=True)
             return text.strip() == "1"
         number = _number(text)
         if number is None:

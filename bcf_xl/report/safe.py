@@ -96,7 +96,12 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def status_label(status: str) -> str:
-    """A result's status as a report heads it: VALID, INVALID, UNREADABLE, or what the tool's
-    own failure means for the board."""
-    return "NOT CHECKED: THE TOOL FAILED" if status == "not_checked" else status.upper()
+# A status whose own word would mislead: the tool failed, not the board's return.
+_STATUS_WORDS = {"not_checked": "Not checked: the tool failed"}
+
+
+def status_label(status: str, *, heading: bool = True) -> str:
+    """A result's status as a report heads it (VALID, NOT CHECKED: THE TOOL FAILED) or, with
+    heading=False, as a table or a sentence shows it (Valid, Not checked: the tool failed)."""
+    label = _STATUS_WORDS.get(status, status.capitalize())
+    return label.upper() if heading else label

@@ -17,7 +17,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from bcf_xl.report.safe import visible_text
+from bcf_xl.report.safe import status_label, visible_text
 
 from bcf_xl.web.auth import cookies_of, csrf_token
 from bcf_xl.web.settings import LONDON
@@ -44,6 +44,7 @@ def templates() -> Jinja2Templates:
                       and not isinstance(v, Markup) else v)
     env.filters["uk_time"] = uk_time
     env.filters["when_due"] = when_due
+    env.filters["status_label"] = status_label
     return Jinja2Templates(env=env)
 
 
