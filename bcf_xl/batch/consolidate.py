@@ -16,7 +16,7 @@ says which versions hold each column, so an empty cell can be told from a blank 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from bcf_xl.batch.assess import FileRow
 from bcf_xl.batch.store import Detail
@@ -30,14 +30,39 @@ BASE = ("file", "hwb_code", "hwb_name", "region", "template_version", "status", 
 
 @dataclass(frozen=True)
 class Dataset:
-    """A table of the national dataset. Rows are made when written, one at a time: the long
-    table of every value has some 600 rows per return, and holding them all would make the
-    run's memory grow with the number of returns."""
+    """A table of the national dataset. Rows are made when written, one return at a time: the
+    long table of every value has some 600 rows per return, and holding them all would make the
+    run's memory grow with the number of returns. ``each`` makes a return's rows from its
+    document; ``fixed`` are rows that belong to no return."""
 
     name: str
     title: str
     columns: tuple[str, ...]
-    rows: Callable[[], Iterator[dict[str, Any]]]
+    each: Callable[[FileRow, Detail], Iterable[dict[str, Any]]] | None = None
+    returns: tuple[FileRow, ...] = ()
+    fixed: tuple[dict[str, Any], ...] = ()
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        yield from self.fixed
+        if self.each is not None:
+            for row, detail in _loaded(self.returns):
+                yield from self.each(row, detail)
+
+
+def rows_together(datasets: Sequence[Dataset]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Every row of every dataset as (index of its dataset, row), each return's document read
+    from the store once for all of them (one pass per dataset read each some twenty times).
+    The rows of each dataset come in the order ``Dataset.rows`` gives."""
+    for i, ds in enumerate(datasets):
+        for row in ds.fixed:
+            yield i, row
+    makers = [(i, ds.each) for i, ds in enumerate(datasets) if ds.each is not None]
+    returns = next((ds.returns for ds in datasets if ds.each is not None), ())
+    assert all(ds.returns == returns for ds in datasets if ds.each is not None)
+    for row, detail in _loaded(returns):
+        for i, each in makers:
+            for made in each(row, detail):
+                yield i, made
 
 
 def _base(row: FileRow) -> dict[str, Any]:
@@ -99,12 +124,12 @@ def consolidate(template: Template, rows: Sequence[FileRow]) -> list[Dataset]:
     per_version = {v: singles(t) for v, t in specs.items()}
     columns = _union([[q for _, q in pairs] for pairs in per_version.values()])
 
-    def returns() -> Iterator[dict[str, Any]]:
-        for r, d in _loaded(readable):
-            pairs = per_version.get(r.template_version) or singles(spec_of(r, specs, template))
-            yield {**_base(r), **{q: _value(d, p) for p, q in pairs}}
+    def returns(r: FileRow, d: Detail) -> Iterator[dict[str, Any]]:
+        pairs = per_version.get(r.template_version) or singles(spec_of(r, specs, template))
+        yield {**_base(r), **{q: _value(d, p) for p, q in pairs}}
+    readable = tuple(readable)
     datasets = [Dataset("returns", "One row per return: its single values", BASE + columns,
-                        returns)]
+                        returns, readable)]
     tables: dict[str, dict[str, Any]] = {}  # table name -> version -> table
     for version, t in specs.items():
         for sheet in t.form_sheets():
@@ -121,11 +146,9 @@ def _table(name: str, by_version: Mapping[str, Any], readable: Sequence[FileRow]
     ids = _union([[c.id for c in t.columns] for t in by_version.values()])
     columns = BASE + ("row_key", "row_label", "sheet", "row_cells") + ids
 
-    def rows() -> Iterator[dict[str, Any]]:
-        for r, detail in _loaded(readable):
-            table = by_version.get(r.template_version)
-            if table is None:  # this version has no such table
-                continue
+    def rows(r: FileRow, detail: Detail) -> Iterator[dict[str, Any]]:
+        table = by_version.get(r.template_version)
+        if table is not None:  # else this version has no such table
             for key, label in detail.rows.get(table.qid, ()):
                 pointer = pointers.row(table.qid, key)
                 first = detail.sources.get(f"{pointer}/{table.columns[0].id}")
@@ -135,26 +158,26 @@ def _table(name: str, by_version: Mapping[str, Any], readable: Sequence[FileRow]
                        "row_cells": f"{first[1]}:{last[1]}" if first and last else "",
                        **{c.id: _value(detail, f"{pointer}/{c.id}") for c in table.columns}}
     title = next(iter(by_version.values())).title
-    return Dataset(name, title, columns, rows)
+    return Dataset(name, title, columns, rows, tuple(readable))
 
 
 def _values(specs: Mapping[str, Template], fallback: Template,
             readable: Sequence[FileRow]) -> Dataset:
     columns = BASE + ("pointer", "field_id", "field_title", "sheet", "cell", "value")
 
-    def rows() -> Iterator[dict[str, Any]]:
-        for r, detail in _loaded(readable):
-            template = spec_of(r, specs, fallback)
-            for pointer, (sheet, cell) in detail.sources.items():
-                value = _value(detail, pointer)
-                if value is None:
-                    continue
-                field = template.field_at(pointer)
-                yield {**_base(r), "pointer": pointer, "field_id": field.qid if field else "",
-                       "field_title": field.title if field else "", "sheet": sheet,
-                       "cell": cell, "value": value}
+    def rows(r: FileRow, detail: Detail) -> Iterator[dict[str, Any]]:
+        template = spec_of(r, specs, fallback)
+        base = _base(r)
+        for pointer, (sheet, cell) in detail.sources.items():
+            value = _value(detail, pointer)
+            if value is None:
+                continue
+            field = template.field_at(pointer)
+            yield {**base, "pointer": pointer, "field_id": field.qid if field else "",
+                   "field_title": field.title if field else "", "sheet": sheet,
+                   "cell": cell, "value": value}
     return Dataset("values", "Every value with the file, sheet and cell it came from",
-                   columns, rows)
+                   columns, rows, tuple(readable))
 
 
 def _columns(specs: Mapping[str, Template], singles: Mapping[str, Sequence[tuple[str, str]]],
@@ -178,4 +201,4 @@ def _columns(specs: Mapping[str, Template], singles: Mapping[str, Sequence[tuple
     rows = [{**e, "in_every_version": e["versions"] == every} for e in entries.values()]
     return Dataset("columns", "Which template versions hold each column of each table",
                    ("table", "column", "title", "versions", "in_every_version"),
-                   lambda: iter(rows))
+                   fixed=tuple(rows))

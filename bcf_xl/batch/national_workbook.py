@@ -30,7 +30,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from bcf_xl.batch.assess import Assessment
-from bcf_xl.batch.consolidate import Dataset
+from bcf_xl.batch.consolidate import Dataset, rows_together
 from bcf_xl.batch.national_dictionary import column_types, entries
 from bcf_xl.report.safe import shown
 from bcf_xl.spec.load import known_templates
@@ -135,24 +135,43 @@ def header_width(header: str) -> float:
 def write_table_sheet(wb: Workbook, formats: Formats, sheet: Sheet) -> Worksheet:
     """One table as a sheet: an Excel table from A1 with filters, header frozen and repeated
     on printed pages, columns fitted to header and content."""
-    ws = wb.add_worksheet(sheet.name[:31])
-    columns = list(sheet.columns) or ["(no columns)"]
-    widths = [header_width(c) for c in columns]
-    last = 0
-    for last, row in enumerate(sheet.rows, start=1):
-        for c, column in enumerate(columns):
-            shown_chars = write_cell(ws, last, c, row.get(column), sheet.types.get(column),
-                                     formats)
-            widths[c] = max(widths[c], min(shown_chars + 1, MAX_WIDTH))
-    ws.add_table(0, 0, max(last, 1), len(columns) - 1, {
-        "name": _table_name(sheet.name), "style": "Table Style Medium 2",
-        "columns": [{"header": c, "header_format": formats.header} for c in columns]})
-    for c, width in enumerate(widths):
-        ws.set_column(c, c, width)
-    _print_setup(ws)
-    ws.freeze_panes(1, 0)
-    ws.repeat_rows(0)
-    return ws
+    table = TableSheet(wb, formats, sheet.name, sheet.columns, sheet.types)
+    for row in sheet.rows:
+        table.add(row)
+    return table.finish()
+
+
+class TableSheet:
+    """A table sheet written a row at a time, so that several can be filled in one pass over
+    the returns (consolidate.rows_together); ``finish`` makes it an Excel table."""
+
+    def __init__(self, wb: Workbook, formats: Formats, name: str, columns: Sequence[str],
+                 types: Mapping[str, str]):
+        self.ws, self.formats, self.name = wb.add_worksheet(name[:31]), formats, name
+        self.columns = list(columns) or ["(no columns)"]
+        self.kinds = [types.get(c) for c in self.columns]
+        self.widths = [header_width(c) for c in self.columns]
+        self.last = 0
+
+    def add(self, row: Mapping[str, Any]) -> None:
+        self.last += 1
+        widths, ws, formats, at = self.widths, self.ws, self.formats, self.last
+        for c, column in enumerate(self.columns):
+            shown_chars = write_cell(ws, at, c, row.get(column), self.kinds[c], formats)
+            if shown_chars >= widths[c]:
+                widths[c] = min(shown_chars + 1, MAX_WIDTH)
+
+    def finish(self) -> Worksheet:
+        ws, columns = self.ws, self.columns
+        ws.add_table(0, 0, max(self.last, 1), len(columns) - 1, {
+            "name": _table_name(self.name), "style": "Table Style Medium 2",
+            "columns": [{"header": c, "header_format": self.formats.header} for c in columns]})
+        for c, width in enumerate(self.widths):
+            ws.set_column(c, c, width)
+        _print_setup(ws)
+        ws.freeze_panes(1, 0)
+        ws.repeat_rows(0)
+        return ws
 
 
 def _print_setup(ws: Worksheet) -> None:
@@ -299,9 +318,12 @@ def write_national_workbook(path: Path, assessment: Assessment, datasets: Sequen
     write_table_sheet(wb, formats, Sheet("figures", figure_columns, figure_types(figure_columns),
                                          figures))
     tables = [ds for ds in datasets if ds.name not in LEFT_OUT]
-    for ds in tables:
-        write_table_sheet(wb, formats, Sheet(ds.name, ds.columns, column_types(templates, ds),
-                                             ds.rows()))
+    sheets = [TableSheet(wb, formats, ds.name, ds.columns, column_types(templates, ds))
+              for ds in tables]
+    for i, row in rows_together(tables):
+        sheets[i].add(row)
+    for sheet in sheets:
+        sheet.finish()
     write_table_sheet(wb, formats, Sheet("dictionary", DICTIONARY_COLUMNS, {},
                                          (e.to_dict() for e in entries(
                                              templates, [t for t in tables
