@@ -306,3 +306,33 @@ def test_annotated_validation_sheet_uses_the_template_look(batch, reference, tmp
     long_row = next(9 + i for i, f in enumerate(result.findings)
                     if len(f.message) > 2 * ws.column_dimensions["F"].width)
     assert ws.row_dimensions[long_row].height >= 2 * 13  # two lines of 10-point text at least
+
+
+def test_dataset_sheets_hold_the_return_that_counts_and_the_csv_files_every_return(
+        tmp_path, blank_template, filled_example):
+    """A board that sent its return twice: national/returns.csv has both rows (one counted);
+    the workbook's returns and schemes sheets have the counted one only, so the workbook is
+    bounded by the number of boards, not of files."""
+    box = tmp_path / "mailbox"
+    box.mkdir()
+    first = box / blank_template(LEEDS).name
+    shutil.copy(filled_example(LEEDS), first)
+    shutil.copy(filled_example(LEEDS), box / ("resent_" + first.name))
+    shutil.copy(filled_example(BOURNEMOUTH), box / blank_template(BOURNEMOUTH).name)
+    out = tmp_path / "reports"
+    outcome = run_batch(box, out, workers=1)
+    counted = {r.file for r in outcome.assessment.counted}
+    assert len(counted) == 2
+    in_csv = _csv(out / "national" / "returns.csv")
+    assert sorted(r["hwb_code"] for r in in_csv) == sorted([LEEDS, LEEDS, BOURNEMOUTH])
+    assert sorted(r["counted"] for r in in_csv) == ["no", "yes", "yes"]
+    book = openpyxl.load_workbook(out / "national.xlsx")
+    header, rows = _rows(book["returns"])
+    files = [r[header.index("file")].value for r in rows]
+    assert sorted(files) == sorted(counted)
+    scheme_header, schemes = _rows(book["schemes"])
+    scheme_csv = _csv(out / "national" / "schemes.csv")
+    assert {r[scheme_header.index("file")].value for r in schemes} == counted
+    assert len(schemes) == sum(1 for r in scheme_csv if r["counted"] == "yes") < len(scheme_csv)
+    note = " ".join(str(c.value) for c in book["overview"]["A"][:5] if c.value)
+    assert "return that counts for each board" in note

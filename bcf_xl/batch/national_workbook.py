@@ -8,9 +8,10 @@ filters, its header frozen and printed on every page, columns as wide as their h
 content, money in pounds, percentages as entered (the spec holds 12 for 12%) and dates as dates.
 
 Memory: Excel tables cannot be written in xlsxwriter's constant_memory mode, so the workbook
-is built in memory. It holds the returns, their tables, the files and their findings, which is
-bounded by the boards (151) times the template's rows; the long table of every value, which
-alone would be larger than all the rest, stays in national/values.csv.
+is built in memory. Its dataset sheets hold the return that counts for each board (every
+readable return is in the national/*.csv files), so it is bounded by the boards (151) times the
+template's rows, not by the number of files; the long table of every value, which alone would
+be larger than all the rest, stays in national/values.csv.
 
 Text from returns is written with write_string after ``shown`` (control characters made
 visible), so a board's "=HYPERLINK(...)" is text, never a formula.
@@ -18,6 +19,7 @@ visible), so a board's "=HYPERLINK(...)" is text, never a formula.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import re
@@ -255,6 +257,9 @@ def write_overview(wb: Workbook, formats: Formats, assessment: Assessment,
     if run.get("reference_illustrative"):
         ws.write_string(2, 0, "The allocations and populations in the reference data are "
                               "illustrative, not published figures.", formats.note)
+    ws.write_string(3, 0, "The dataset sheets hold the return that counts for each board; "
+                          "every readable return, duplicates and superseded ones included, is "
+                          "in the national folder's CSV files.", formats.note)
     row = 4
     status = _region_status(assessment)
     columns = ("region",) + STATUSES + ("missing",)
@@ -317,7 +322,10 @@ def write_national_workbook(path: Path, assessment: Assessment, datasets: Sequen
     figure_columns = tuple(figures[0]) if figures else ("scope",)
     write_table_sheet(wb, formats, Sheet("figures", figure_columns, figure_types(figure_columns),
                                          figures))
-    tables = [ds for ds in datasets if ds.name not in LEFT_OUT]
+    # The return that counts for each board, so the workbook is bounded by the boards (151),
+    # not by the mailbox; every readable return is in national/*.csv.
+    tables = [dataclasses.replace(ds, returns=tuple(r for r in ds.returns if r.counted))
+              for ds in datasets if ds.name not in LEFT_OUT]
     sheets = [TableSheet(wb, formats, ds.name, ds.columns, column_types(templates, ds))
               for ds in tables]
     for i, row in rows_together(tables):

@@ -17,6 +17,8 @@ key); ``Pointer`` is the parsed form, a named tuple for the same reason.
 
 from __future__ import annotations
 
+import functools
+
 from typing import NamedTuple
 
 UNUSED_ROW = "@"  # marks a table row that holds no data, by its position in the body
@@ -59,6 +61,7 @@ class Pointer(NamedTuple):
         return str(self._replace(column=column))
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the same few thousand pointers in every return
 def parse(text: str) -> Pointer | None:
     """A JSON pointer of a return's document, or None when it has another shape."""
     parts = text.strip("/").split("/")
@@ -98,6 +101,7 @@ def of_qid(qid: str) -> str:
     return field(sheet_id, field_id)
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def split_qid(qid: str) -> tuple[str, str, str | None]:
     """``sheet.name`` or ``sheet.table.column`` -> (sheet, name, column or None)."""
     parts = qid.split(".")
