@@ -153,12 +153,26 @@ def as_issued(template: Template, computation: Computation) -> Computation:
     if not issued:
         return computation
     kept = _self_compared(template)
+    if all(_as_read(template, computation.data, pointer, value, kept)
+           for pointer, value in issued.items()):
+        return computation  # nothing to put back (as usual): the same recomputation
     data = copy.deepcopy(computation.data)
     for pointer, value in issued.items():
         field = template.field_at(pointer)
         if field is not None and field.qid not in kept:
             _put(data, pointer, value)
     return Computation(template, data, computation.seeds, issued)
+
+
+def _as_read(template: Template, data: Any, pointer: str, value: Any,
+             kept: frozenset[str] | set[str]) -> bool:
+    """True when putting the issued value back would change nothing: not put back, or the
+    return holds that very value (of the same type, so that no message shows it otherwise)."""
+    field = template.field_at(pointer)
+    if field is None or field.qid in kept:
+        return True
+    found = get(data, pointer)
+    return type(found) is type(value) and found == value
 
 
 def _put(data: Any, pointer: str, value: Any) -> None:

@@ -58,6 +58,7 @@ class Computation:
         self.issued = issued
         self.results: dict[str, Any] = {}
         self._rows: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        self._verdicts_found: list[tuple[Check, str]] | None = None
 
     def all(self) -> dict[str, Any]:
         """Every formula cell's value."""
@@ -113,9 +114,12 @@ class Computation:
         return get(self.data, pointer) if self.issued is None else self.issued.get(pointer)
 
     def check_verdicts(self) -> list[tuple[Check, str]]:
-        """Each of the version's checks with the verdict its Checklist cell shows."""
-        return [(check, checks.verdict(self.template, self, check))
-                for check in self.template.checks]
+        """Each of the version's checks with the verdict its Checklist cell shows (worked out
+        once: the Checklist's status formula and the validator both ask)."""
+        if self._verdicts_found is None:
+            self._verdicts_found = [(check, checks.verdict(self.template, self, check))
+                              for check in self.template.checks]
+        return list(self._verdicts_found)
 
     def _evaluate(self, formula: formulas.Formula, scope: "_Scope") -> Any:
         if formula.op == "BAND":
