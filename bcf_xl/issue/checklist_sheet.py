@@ -114,7 +114,7 @@ def write_checklist(wb: Workbook, ws: Worksheet, styles: Styles, template: Templ
                  "filled in, and each check of the figures and answers passed. Click a cell "
                  "reference to go to the cell.")
     ws.merge_range(2, SHEET_COL, 2, CHECK_COL, help_text, styles.help())
-    ws.set_row(2, text_fit.height([(help_text, sum(WIDTHS.values()) - WIDTHS[0])], 9))
+    text_fit.fit_row(ws, 2, [(help_text, sum(WIDTHS.values()) - WIDTHS[0])], 9)
     ws.write(4, SHEET_COL, "Sheet", styles.header())
     ws.write(4, DESC_COL, "Sheet complete", styles.header())
     row = first_item_row
@@ -130,8 +130,8 @@ def write_checklist(wb: Workbook, ws: Worksheet, styles: Styles, template: Templ
             ws.write_string(r, SHEET_COL, sheet.title, styles.text())
             description = ("Check: " if line.is_check else "") + line.description
             ws.write_string(r, DESC_COL, description, styles.text())
-            ws.set_row(r, text_fit.height([(description, WIDTHS[DESC_COL]),
-                                           (sheet.title, WIDTHS[SHEET_COL])]))
+            text_fit.fit_row(ws, r, [(description, WIDTHS[DESC_COL]),
+                                     (sheet.title, WIDTHS[SHEET_COL])])
             ws.write_url(r, LINK_COL, f"internal:'{sheet.title}'!{line.target}", styles.link(),
                          line.target)
             ws.write_formula(r, CHECK_COL, line.formula, styles.text(bold=True), line.answer)

@@ -91,7 +91,7 @@ class FormWriter:
                             self.styles.about())
         about_width = sum(layout.widths.get(c, 8.43) for c in
                           range(FIRST_COL, FIRST_COL + ABOUT_SPAN + 1))
-        self.ws.set_row(1, text_fit.height([(sheet.about, about_width)]))
+        text_fit.fit_row(self.ws, 1, [(sheet.about, about_width)])
         for col, width in layout.widths.items():
             self.ws.set_column(col, col, width)
         for place in layout.places:
@@ -122,7 +122,7 @@ class FormWriter:
                 self.ws.data_validation(row, VALUE_COL, row, VALUE_COL, options)
             if field.help:
                 self.ws.write_string(row, HELP_COL, field.help, self.styles.help())
-            self.ws.set_row(row, self._field_height(layout, field, data.get(field.id)))
+            self._fit_field(layout, field, data.get(field.id), row)
             self.wb.define_name(field.qid, absolute(sheet.title, xl_rowcol_to_cell(row, VALUE_COL)))
 
     def _table(self, layout: SheetLayout, place: TablePlace, rows: Any) -> None:
@@ -133,8 +133,8 @@ class FormWriter:
         for j, column in enumerate(table.columns):
             title = column.title + (" *" if column.required else "")
             self.ws.write_string(place.header_row, FIRST_COL + j, title, self.styles.header())
-        self.ws.set_row(place.header_row, text_fit.height(
-            [(c.title + " *", layout.widths[place.col(c.id)]) for c in table.columns]))
+        text_fit.fit_row(self.ws, place.header_row,
+                         [(c.title + " *", layout.widths[place.col(c.id)]) for c in table.columns])
         for i, seed in enumerate(place.seeds):
             key = seed.key if seed.key is not None else str(i)
             values = _row_values(rows, key, i)
@@ -145,29 +145,26 @@ class FormWriter:
                 pointer = pointers.cell(table.qid, key, column.id)
                 self._cell(place.first_row + i, place.col(column.id), shown, values.get(column.id),
                            pointer, refs)
-            self.ws.set_row(place.first_row + i, self._row_height(layout, place, values))
+            self._fit_table_row(layout, place, values, place.first_row + i)
         self._table_controls(place)
         self._table_names(sheet.title, place)
 
-    def _field_height(self, layout: SheetLayout, field: Field, value: Any) -> float:
+    def _fit_field(self, layout: SheetLayout, field: Field, value: Any, row: int) -> None:
         cells = [(field.title + " *", layout.widths[LABEL_COL])]
         if isinstance(value, str):
             cells.append((value, layout.widths[VALUE_COL]))
-        shown = text_fit.height(cells)
-        if field.help:
-            shown = max(shown, text_fit.height([(field.help, layout.widths[HELP_COL])], 9))
+        also = [([(field.help, layout.widths[HELP_COL])], 9)] if field.help else []
         # A board writes paragraphs into long text: room for a few lines before it types.
-        return max(shown, LONG_ROW_HEIGHT) if field.type == "longtext" and field.is_input \
-            else shown
+        at_least = LONG_ROW_HEIGHT if field.type == "longtext" and field.is_input else 0.0
+        text_fit.fit_row(self.ws, row, cells, also=also, at_least=at_least)
 
-    def _row_height(self, layout: SheetLayout, place: TablePlace, values: dict[str, Any]) -> float:
+    def _fit_table_row(self, layout: SheetLayout, place: TablePlace, values: dict[str, Any],
+                       row: int) -> None:
         """Fits the row's issued text; rows with long text to type in get room for it."""
         cells = [(v, layout.widths[place.col(k)]) for k, v in values.items()
                  if isinstance(v, str)]
-        shown = text_fit.height(cells)
-        if any(c.type == "longtext" and c.role == INPUT for c in place.table.columns):
-            shown = max(shown, LONG_ROW_HEIGHT)
-        return shown
+        long_input = any(c.type == "longtext" and c.role == INPUT for c in place.table.columns)
+        text_fit.fit_row(self.ws, row, cells, at_least=LONG_ROW_HEIGHT if long_input else 0.0)
 
     def _table_controls(self, place: TablePlace) -> None:
         for column in place.table.columns:

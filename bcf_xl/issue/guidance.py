@@ -81,5 +81,5 @@ def write_guidance(ws: Worksheet, template: Template, styles: Styles, hwb_name: 
 def _paragraph(ws: Worksheet, styles: Styles, row: int, label: str, text: str) -> int:
     ws.write_string(row, 1, label, styles.text(bold=True))
     ws.write_string(row, 2, text, styles.text())
-    ws.set_row(row, text_fit.height([(label, LABEL_WIDTH), (text, TEXT_WIDTH)]))
+    text_fit.fit_row(ws, row, [(label, LABEL_WIDTH), (text, TEXT_WIDTH)])
     return row + 1

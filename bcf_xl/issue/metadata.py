@@ -15,6 +15,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import CellArrayFormulaTuple, CellFormulaTuple, Worksheet
 
+from bcf_xl.issue import text_fit
 from bcf_xl.issue.controls import list_name
 from bcf_xl.issue.form import absolute
 from bcf_xl.spec.identity import Identity, PROPERTY_NAMES
@@ -39,7 +40,7 @@ def formula_cells(ws: Worksheet) -> list[list[str]]:
         for col in sorted(cells):
             cell = cells[col]
             if isinstance(cell, (CellFormulaTuple, CellArrayFormulaTuple)):
-                out.append([xl_rowcol_to_cell(row, col), max(texts, key=len, default="")])
+                out.append([xl_rowcol_to_cell(row, col), text_fit.longest(texts)])
                 continue
             text = getattr(cell, "string", None)
             text = strings.get(text, "") if isinstance(text, int) else text

@@ -8,7 +8,10 @@ in a defined order.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
@@ -24,7 +27,9 @@ from bcf_xl.issue.metadata import LISTS_SHEET, formula_cells, write_lists, write
 from bcf_xl.issue.styles import Styles
 from bcf_xl.spec.identity import META_SHEET, TEMPLATE_ID, Identity, digest
 from bcf_xl.reference import Hwb
-from bcf_xl.spec.model import Template
+from bcf_xl.spec.checklist import Item, items as checklist_items
+from bcf_xl.spec.model import Check, Template
+from bcf_xl.spec.rows import RowSeed
 
 CHECKLIST_SHEET = "Checklist"
 
@@ -69,6 +74,63 @@ def identity_for(template: Template, hwb: Hwb, issued: dt.date,
                     digest(values))
 
 
+@dataclass(frozen=True)
+class Board:
+    """All a template is rendered from, besides the version's spec: the board as written, the
+    issue date, and what was computed from its figures (formula results, the checklist's
+    answers and the checks' verdicts, in the renderer's order, and the identity digest).
+    Frozen and hashable: the stamper keys its bases on one."""
+
+    hwb: Hwb
+    issued: dt.date
+    results: tuple[tuple[str, Any], ...]  # (JSON pointer of a formula cell, its value)
+    answers: tuple[str, ...]
+    verdicts: tuple[str, ...]
+    digest: str
+
+
+class _BlankComputation(Computation):
+    """The computation of a blank template, whose document does not change: the checklist's
+    answers and the checks' verdicts are worked out once (the status formula asks for them
+    too, which was a fifth of the time to compute a board), and each name's value once (the
+    checks ask for the same few names on every row)."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._names: dict[str, Any] = {}
+
+    def name(self, qid: str) -> Any:
+        if qid not in self._names:
+            self._names[qid] = super().name(qid)
+        return self._names[qid]
+
+    @functools.cached_property
+    def _answers(self) -> list[tuple[Item, str]]:
+        return super().checklist_answers()
+
+    @functools.cached_property
+    def _verdicts(self) -> list[tuple[Check, str]]:
+        return super().check_verdicts()
+
+    def checklist_answers(self) -> list[tuple[Item, str]]:
+        return list(self._answers)
+
+    def check_verdicts(self) -> list[tuple[Check, str]]:
+        return list(self._verdicts)
+
+
+def board_for(template: Template, hwb: Hwb, issued: dt.date) -> Board:
+    """What the template of one board is rendered from."""
+    seeds = _seeds(template, hwb)
+    computation = _BlankComputation(template, prepopulate.issued_document(template, hwb),
+                                    lambda t: seeds[t.qid])
+    results = computation.all()
+    return Board(hwb, issued, tuple(results.items()),
+                 tuple(a for _, a in computation.checklist_answers()),
+                 tuple(v for _, v in computation.check_verdicts()),
+                 digest(prepopulate.prepopulated_values(template, hwb)))
+
+
 def generate_workbook(template: Template, hwb: Hwb, out_dir: Path, issued: dt.date) -> Path:
     """Write the template for one board into out_dir; returns its path. Written atomically."""
     target = Path(out_dir) / file_name(template, hwb)
@@ -78,15 +140,30 @@ def generate_workbook(template: Template, hwb: Hwb, out_dir: Path, issued: dt.da
 
 
 def _write(template: Template, hwb: Hwb, path: Path, issued: dt.date) -> None:
-    seeds = {t.qid: prepopulate.table_rows(template, t, hwb)
-             for s in template.form_sheets() for t in s.tables()}
-    data = prepopulate.issued_document(template, hwb)
-    computation = Computation(template, data, lambda t: seeds[t.qid])
-    results = computation.all()
-    prepopulated = prepopulate.prepopulated_values(template, hwb)
-    identity = identity_for(template, hwb, issued, prepopulated)
+    render(template, board_for(template, hwb, issued), path)
 
-    wb = xlsxwriter.Workbook(str(path), {"in_memory": True})
+
+def _seeds(template: Template, hwb: Hwb) -> dict[str, tuple[RowSeed, ...]]:
+    return {t.qid: prepopulate.table_rows(template, t, hwb)
+            for s in template.form_sheets() for t in s.tables()}
+
+
+def render(template: Template, board: Board, target: Path | BinaryIO) -> xlsxwriter.Workbook:
+    """Write the workbook of one board to a path or a binary file; returns the closed
+    workbook (the stamper reads its string table)."""
+    hwb, issued = board.hwb, board.issued
+    seeds = _seeds(template, hwb)
+    data = prepopulate.issued_document(template, hwb)
+    results = dict(board.results)
+    prepopulated = prepopulate.prepopulated_values(template, hwb)
+    identity = Identity(TEMPLATE_ID, template.version, hwb.code, hwb.name, issued.isoformat(),
+                        board.digest)
+    items = list(checklist_items(template, lambda t: seeds[t.qid]))
+    if len(items) != len(board.answers) or len(template.checks) != len(board.verdicts):
+        raise ValueError("the board's answers or verdicts do not match the template")
+
+    wb = xlsxwriter.Workbook(target if not isinstance(target, Path) else str(target),
+                             {"in_memory": True})
     created = dt.datetime.combine(issued, dt.time(9, 0))
     wb.set_properties({"title": f"{template.title}: {hwb.name}", "author": "NHS England",
                        "company": "NHS England", "subject": f"{TEMPLATE_ID} {template.version}",
@@ -114,8 +191,9 @@ def _write(template: Template, hwb: Hwb, path: Path, issued: dt.date) -> None:
             layouts[sheet.id], hwb.name, data[sheet.id])
     checklist = add(CHECKLIST_SHEET)
     write_checklist(wb, checklist, styles, template,
-                    answers=computation.checklist_answers(),
-                    verdicts=computation.check_verdicts(), layouts=layouts, seeds=seeds,
+                    answers=list(zip(items, board.answers)),
+                    verdicts=list(zip(template.checks, board.verdicts)), layouts=layouts,
+                    seeds=seeds,
                     issued=prepopulated)
     write_guidance(guidance, template, styles, hwb.name, issued.strftime("%d %B %Y"))
     write_lists(wb, add(LISTS_SHEET), template)
@@ -123,3 +201,4 @@ def _write(template: Template, hwb: Hwb, path: Path, issued: dt.date) -> None:
                {CHECKLIST_SHEET: formula_cells(checklist)})
     guidance.activate()
     wb.close()
+    return wb
