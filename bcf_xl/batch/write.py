@@ -177,6 +177,7 @@ def _write_all(d: Path, a: Assessment, datasets: Sequence[Dataset],
                figures: Sequence[dict[str, Any]], run: dict[str, Any], template: Template) -> None:
     summary = [r.to_dict() for r in a.rows]
     findings = [row for r in a.rows if r.result for row in finding_rows(r.result, r.file)]
+    counts = assurance_counts(a)
 
     def workbook() -> None:
         national_workbook.write_national_workbook(
@@ -192,7 +193,7 @@ def _write_all(d: Path, a: Assessment, datasets: Sequence[Dataset],
                                         "missing": list(a.missing),
                                         "duplicates": list(a.duplicates),
                                         "wrong_hwb": list(a.wrong_hwb),
-                                        "assurance": assurance_counts(a)})
+                                        "assurance": counts})
         write_csv(d / "missing.csv", ("hwb_code", "hwb_name", "region"), a.missing)
         write_csv(d / "duplicates.csv", ("hwb_code", "hwb_name", "files", "counted",
                                          "superseded"), a.duplicates)
@@ -203,7 +204,6 @@ def _write_all(d: Path, a: Assessment, datasets: Sequence[Dataset],
         figure_columns = list(figures[0]) if figures else ["scope"]
         write_csv(d / "figures.csv", figure_columns, figures)
         write_json(d / "figures.json", list(figures))
-        counts = assurance_counts(a)
         write_csv(d / "assurance.csv", ("scope",) + CATEGORIES, counts)
         (d / "report.html").write_text(render_batch_html(template, a, figures, (columns, matrix),
                                                          run, counts), encoding="utf-8")

@@ -8,7 +8,6 @@ in a defined order.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -27,8 +26,8 @@ from bcf_xl.issue.metadata import LISTS_SHEET, formula_cells, write_lists, write
 from bcf_xl.issue.styles import Styles
 from bcf_xl.spec.identity import META_SHEET, TEMPLATE_ID, Identity, digest
 from bcf_xl.reference import Hwb
-from bcf_xl.spec.checklist import Item, items as checklist_items
-from bcf_xl.spec.model import Check, Template
+from bcf_xl.spec.checklist import items as checklist_items
+from bcf_xl.spec.model import Template
 from bcf_xl.spec.rows import RowSeed
 
 CHECKLIST_SHEET = "Checklist"
@@ -67,13 +66,6 @@ def file_name(template: Template, hwb: Hwb) -> str:
     return f"{hwb.code}_{safe}_BCF-plan-{template.version}.xlsx"
 
 
-def identity_for(template: Template, hwb: Hwb, issued: dt.date,
-                 values: dict | None = None) -> Identity:
-    values = prepopulate.prepopulated_values(template, hwb) if values is None else values
-    return Identity(TEMPLATE_ID, template.version, hwb.code, hwb.name, issued.isoformat(),
-                    digest(values))
-
-
 @dataclass(frozen=True)
 class Board:
     """All a template is rendered from, besides the version's spec: the board as written, the
@@ -90,10 +82,8 @@ class Board:
 
 
 class _BlankComputation(Computation):
-    """The computation of a blank template, whose document does not change: the checklist's
-    answers and the checks' verdicts are worked out once (the status formula asks for them
-    too, which was a fifth of the time to compute a board), and each name's value once (the
-    checks ask for the same few names on every row)."""
+    """The computation of a blank template: each name's value worked out once (the checks ask
+    for the same few names on every row; Computation itself keeps the answers and verdicts)."""
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -103,20 +93,6 @@ class _BlankComputation(Computation):
         if qid not in self._names:
             self._names[qid] = super().name(qid)
         return self._names[qid]
-
-    @functools.cached_property
-    def _answers(self) -> list[tuple[Item, str]]:
-        return super().checklist_answers()
-
-    @functools.cached_property
-    def _verdicts(self) -> list[tuple[Check, str]]:
-        return super().check_verdicts()
-
-    def checklist_answers(self) -> list[tuple[Item, str]]:
-        return list(self._answers)
-
-    def check_verdicts(self) -> list[tuple[Check, str]]:
-        return list(self._verdicts)
 
 
 def board_for(template: Template, hwb: Hwb, issued: dt.date) -> Board:

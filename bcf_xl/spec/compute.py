@@ -58,6 +58,9 @@ class Computation:
         self.issued = issued
         self.results: dict[str, Any] = {}
         self._rows: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        # The document does not change while it is computed: asked for again (the Checklist's
+        # status formula asks for both), the answers and verdicts are not worked out again.
+        self._answers_found: list[tuple[checklist.Item, str]] | None = None
         self._verdicts_found: list[tuple[Check, str]] | None = None
 
     def all(self) -> dict[str, Any]:
@@ -105,20 +108,22 @@ class Computation:
         return self.field(qid)
 
     def checklist_answers(self) -> list[tuple[checklist.Item, str]]:
-        def lookup(pointer: str) -> Any:
-            return get(self.data, pointer)
-        return [(item, checklist.answer(item, lookup))
-                for item in checklist.items(self.template, self.seeds)]
+        """Each checklist item with its answer (worked out once, like the verdicts)."""
+        if self._answers_found is None:
+            def lookup(pointer: str) -> Any:
+                return get(self.data, pointer)
+            self._answers_found = [(item, checklist.answer(item, lookup))
+                                   for item in checklist.items(self.template, self.seeds)]
+        return list(self._answers_found)
 
     def issued_value(self, pointer: str) -> Any:
         return get(self.data, pointer) if self.issued is None else self.issued.get(pointer)
 
     def check_verdicts(self) -> list[tuple[Check, str]]:
-        """Each of the version's checks with the verdict its Checklist cell shows (worked out
-        once: the Checklist's status formula and the validator both ask)."""
+        """Each of the version's checks with the verdict its Checklist cell shows."""
         if self._verdicts_found is None:
             self._verdicts_found = [(check, checks.verdict(self.template, self, check))
-                              for check in self.template.checks]
+                                    for check in self.template.checks]
         return list(self._verdicts_found)
 
     def _evaluate(self, formula: formulas.Formula, scope: "_Scope") -> Any:

@@ -18,7 +18,6 @@ key); ``Pointer`` is the parsed form, a named tuple for the same reason.
 from __future__ import annotations
 
 import functools
-
 from typing import NamedTuple
 
 UNUSED_ROW = "@"  # marks a table row that holds no data, by its position in the body
