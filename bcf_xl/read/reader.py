@@ -24,6 +24,7 @@ from bcf_xl.read.document import CellRef, Document, RowInfo, SheetFormula
 from bcf_xl.findings import Finding
 from bcf_xl.spec.identity import META_SHEET, Identity
 from bcf_xl.read.package import Area, Package, parse_area, read_package
+from bcf_xl.read.sheetscan import scan_cells
 from bcf_xl.read.sheetxml import (Cells, ErrorValue, date_styles, parse_ref, read_cells,
                                    shared_strings)
 from bcf_xl.spec.rows import row_label
@@ -88,8 +89,12 @@ class _Workbook:
             rows = self._rows.get(sheet)
             keep = (lambda row: True) if rows is None or sheet == META_SHEET else \
                 rows.__contains__
-            self._cells[sheet] = read_cells(data, name, strings=self._strings,
-                                            dates=self._dates or frozenset(), keep_row=keep)
+            dates = self._dates or frozenset()
+            # A part intake checked with expat may be scanned; scan_cells says when it cannot.
+            cells = scan_cells(data, name, strings=self._strings, dates=dates,
+                               keep_row=keep) if name in self.parts else None
+            self._cells[sheet] = cells if cells is not None else read_cells(
+                data, name, strings=self._strings, dates=dates, keep_row=keep)
         return self._cells[sheet]
 
     def grid(self, sheet: str) -> list[list[Any]] | None:

@@ -217,7 +217,7 @@ def date_styles(data: bytes | None, part: str = "xl/styles.xml") -> frozenset[in
 
 @functools.lru_cache(maxsize=1 << 12)  # style and row numbers repeat across cells and files
 def _int(text: str | None) -> int | None:
-    if text is None or len(text) > 9 or not text.strip().isdigit():
+    if text is None or len(text) > 9 or not text.strip().isdecimal():
         return None
     return int(text)
 
@@ -339,39 +339,57 @@ class _SheetReader:
             self._inline.append(text)
 
     def _value(self) -> Any:
-        kind, text = self.kind, self.value_text
-        if kind == "inlineStr":
-            return unescape("".join(self._inline)) if self._inline else None
-        if text is None:
-            return None
-        if kind == "s":
-            index = _int(text)
-            if index is None or index >= len(self.strings):
-                raise self.fail(f"a reference to shared string '{text[:20]}', which does not "
-                                "exist,", on_cell=True)
-            return self.strings[index]
-        if kind == "d":  # an ISO 8601 date, as strict OOXML and some tools write dates
-            try:
-                moment = dt.datetime.fromisoformat(text.strip())
-            except ValueError:
-                return unescape(text)
-            return moment.date() if moment.time() == dt.time() else moment
-        if kind == "str":
+        inline = "".join(self._inline) if self._inline else None
+        try:
+            return cell_value(self.kind, self.value_text, inline, self.style, self.strings,
+                              self.dates)
+        except BadCell as exc:
+            raise self.fail(exc.detail, on_cell=True) from None
+
+
+class BadCell(ValueError):
+    """A cell whose value contradicts its type; the caller names the part and the cell."""
+
+    def __init__(self, detail: str):
+        super().__init__(detail)
+        self.detail = detail
+
+
+def cell_value(kind: str, text: str | None, inline: str | None, style: int,
+               strings: tuple[str, ...], dates: frozenset[int]) -> Any:
+    """A cell's value from its type (``t``), the text of its <v>, the text of its inline string
+    (None when it has none or it is empty) and its style: one function for both readers."""
+    if kind == "inlineStr":
+        return unescape(inline) if inline else None
+    if text is None:
+        return None
+    if kind == "s":
+        index = _int(text)
+        if index is None or index >= len(strings):
+            raise BadCell(f"a reference to shared string '{text[:20]}', which does not exist,")
+        return strings[index]
+    if kind == "d":  # an ISO 8601 date, as strict OOXML and some tools write dates
+        try:
+            moment = dt.datetime.fromisoformat(text.strip())
+        except ValueError:
             return unescape(text)
-        if kind == "e":
-            return ErrorValue(text.strip()[:20] or "#ERROR")
-        if kind == "b":
-            if text.strip() not in ("0", "1"):
-                raise self.fail(f"a TRUE/FALSE cell holding '{text[:20]}'", on_cell=True)
-            return text.strip() == "1"
-        number = _number(text)
-        if number is None:
-            return text  # not a number: kept as the text it is, so its field reports it
-        if self.style in self.dates:
-            moment = serial_to_datetime(number)
-            if moment is not None:
-                return moment.date() if moment.time() == dt.time() else moment
-        return number
+        return moment.date() if moment.time() == dt.time() else moment
+    if kind == "str":
+        return unescape(text)
+    if kind == "e":
+        return ErrorValue(text.strip()[:20] or "#ERROR")
+    if kind == "b":
+        if text.strip() not in ("0", "1"):
+            raise BadCell(f"a TRUE/FALSE cell holding '{text[:20]}'")
+        return text.strip() == "1"
+    number = _number(text)
+    if number is None:
+        return text  # not a number: kept as the text it is, so its field reports it
+    if style in dates:
+        moment = serial_to_datetime(number)
+        if moment is not None:
+            return moment.date() if moment.time() == dt.time() else moment
+    return number
 
 
 def read_cells(data: bytes, part: str, *, strings: tuple[str, ...] = (),
