@@ -120,9 +120,15 @@ def write_cell(ws: Worksheet, row: int, col: int, value: Any, kind: str | None,
     if kind == "date" and (when := _date(value)) is not None:
         ws.write_datetime(row, col, when, formats.number["date"])
         return 10
-    text = shown(value)
+    text, chars = shown_width(value)
     ws.write_string(row, col, text)
-    return max((len(line) for line in text.split("\n")), default=0)
+    return chars
+
+
+def shown_width(value: Any) -> tuple[str, int]:
+    """A value as the text a cell shows, and the characters of its longest line."""
+    text = shown(value)
+    return text, max((len(line) for line in text.split("\n")), default=0)
 
 
 def _table_name(sheet: str) -> str:
@@ -154,12 +160,27 @@ class TableSheet:
         self.kinds = [types.get(c) for c in self.columns]
         self.widths = [header_width(c) for c in self.columns]
         self.last = 0
+        # Most cells are texts that repeat (codes, names, labels): each is made safe and
+        # measured once per sheet. A date column's text may be a date: write_cell decides.
+        self._texts: dict[str, tuple[str, int]] = {}
+        self._plain = [kind != "date" for kind in self.kinds]
 
     def add(self, row: Mapping[str, Any]) -> None:
         self.last += 1
         widths, ws, formats, at = self.widths, self.ws, self.formats, self.last
+        texts, plain = self._texts, self._plain
         for c, column in enumerate(self.columns):
-            shown_chars = write_cell(ws, at, c, row.get(column), self.kinds[c], formats)
+            value = row.get(column)
+            if type(value) is str and value and plain[c]:
+                hit = texts.get(value)
+                if hit is None:
+                    if len(texts) >= 100_000:
+                        texts.clear()  # bounded: free text differs from return to return
+                    hit = texts[value] = shown_width(value)
+                ws.write_string(at, c, hit[0])
+                shown_chars = hit[1]
+            else:
+                shown_chars = write_cell(ws, at, c, value, self.kinds[c], formats)
             if shown_chars >= widths[c]:
                 widths[c] = min(shown_chars + 1, MAX_WIDTH)
 

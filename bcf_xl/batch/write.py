@@ -44,6 +44,9 @@ SUMMARY_COLUMNS = ("file", "hwb_code", "hwb_name", "region", "template_version",
 SUMMARY_TYPES = {"errors": "count", "warnings": "count"}
 
 
+_SAFE_CACHE = 100_000
+
+
 def _cell(value: Any) -> Any:
     kind = type(value)
     if kind is float or kind is int:  # most cells: a number is never read as a formula
@@ -72,10 +75,22 @@ def write_csvs(files: Sequence[tuple[Path, Sequence[str]]],
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(columns)
             writers.append((writer.writerow, tuple(columns)))
+        # The same texts (board names, codes, labels) fill most cells: each is made safe once.
+        safe: dict[str, Any] = {}
+
+        def cell(value: Any) -> Any:
+            if type(value) is not str:
+                return _cell(value)
+            out = safe.get(value)
+            if out is None:
+                if len(safe) >= _SAFE_CACHE:
+                    safe.clear()  # bounded: free text differs from return to return
+                out = safe[value] = safe_text(value)
+            return out
+
         for i, row in rows:
             writerow, columns = writers[i]
-            get = row.get
-            writerow([_cell(get(c)) for c in columns])
+            writerow(list(map(cell, map(row.get, columns))))
 
 
 def write_json(path: Path, payload: Any) -> None:
