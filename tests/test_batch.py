@@ -236,3 +236,24 @@ def test_killed_batch_leaves_no_partial_report(mailbox, tmp_path):
     proc.wait()
     leftovers = [p for p in out.rglob("*") if p.is_file()] if out.exists() else []
     assert leftovers == []
+
+
+def test_workers_keep_the_documents_themselves(tmp_path, filled_example, reference):
+    """With keep_as, a worker writes the return's document for the reports and sends back only
+    the result: what the store reads back is what the parent would have kept."""
+    from bcf_xl.batch.store import Detail, ResultStore
+    from bcf_xl.batch.workers import Job, WorkerConfig, run_jobs
+    from bcf_xl.read.intake import Limits
+
+    path = filled_example(SAMPLE_HWBS[0])
+    store = ResultStore(tmp_path)
+    arrived = []
+    results = run_jobs([Job(path, None, keep_as=store.path(0)), Job(path, None)], workers=2,
+                       timeout=60, config=WorkerConfig(None, Limits()),
+                       keep=lambda i, r: arrived.append(("keep", i, r.document is None)) or r,
+                       kept=lambda i, r: arrived.append(("kept", i, r.document is None))
+                       or store.kept(i, r))
+    assert sorted(arrived) == [("keep", 1, False), ("kept", 0, True)]
+    assert results[0].status == results[1].status == "valid"
+    expected = Detail.of(validate_file(path, reference=reference))
+    assert store.stored(0).load() == expected

@@ -62,13 +62,14 @@ def run_batch(folder: Path, out: Path, *, workers: int = 2, timeout: float = 60.
         found = discover(folder)
         to_check = [f for f in found if f.skip_reason is None]
         on_start(len(to_check))
-        jobs = [Job(f.path, expected_hwb(f, reference)) for f in to_check]
         with tempfile.TemporaryDirectory(prefix="bcf-xl-batch-") as scratch:
             store = ResultStore(Path(scratch))
+            jobs = [Job(f.path, expected_hwb(f, reference), keep_as=store.path(i))
+                    for i, f in enumerate(to_check)]
             results = run_jobs(jobs, workers=workers, timeout=timeout,
                                config=WorkerConfig(reference_path, limits, validator=validator,
                                                    round_id=round_id),
-                               on_result=on_result, keep=store.keep)
+                               on_result=on_result, keep=store.keep, kept=store.kept)
             checked = iter([(r, store.stored(i)) for i, r in enumerate(results)])
             per_file = [None if f.skip_reason else next(checked) for f in found]
             assessment = assess(found, per_file, reference, policy)

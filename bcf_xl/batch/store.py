@@ -2,9 +2,10 @@
 
 A return's document with its source map is about 0.15 MB in memory; held for every file until
 the reports are written, the parent's memory would grow with the size of the mailbox. Each one
-is written to a scratch folder as it arrives and read back, one file at a time, when the
-consolidated dataset and the national figures are made. What stays in memory per file is its
-status, identity and findings.
+is written to a scratch folder, by the worker that validated it (so that a document never
+crosses the pipe to the parent, which would unpickle and pickle it again), and read back, one
+file at a time, when the consolidated dataset and the national figures are made. What stays in
+memory per file is its status, identity and findings.
 """
 
 from __future__ import annotations
@@ -52,6 +53,13 @@ class Stored:
             return pickle.load(handle)
 
 
+def write_detail(path: Path, result: Result) -> Result:
+    """Write what the reports need of the result's document to path; the result without it."""
+    with open(path, "wb") as handle:
+        pickle.dump(Detail.of(result), handle, protocol=pickle.HIGHEST_PROTOCOL)
+    return dataclasses.replace(result, document=None, computed={})
+
+
 class ResultStore:
     """Scratch space for one batch run; the caller owns (and removes) the folder."""
 
@@ -59,15 +67,22 @@ class ResultStore:
         self.folder = Path(folder)
         self._stored: dict[int, Stored] = {}
 
+    def path(self, index: int) -> Path:
+        """Where the document of job index is kept (a worker may write it there itself)."""
+        return self.folder / f"{index:06d}.pickle"
+
     def keep(self, index: int, result: Result) -> Result:
         """Write the result's document away; return the result without it."""
         if result.document is None:
             return result
-        path = self.folder / f"{index:06d}.pickle"
-        with open(path, "wb") as handle:
-            pickle.dump(Detail.of(result), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        self._stored[index] = Stored(path)
-        return dataclasses.replace(result, document=None, computed={})
+        result = write_detail(self.path(index), result)
+        self._stored[index] = Stored(self.path(index))
+        return result
+
+    def kept(self, index: int, result: Result) -> Result:
+        """A result whose worker wrote its document to path(index): note where it is."""
+        self._stored[index] = Stored(self.path(index))
+        return result
 
     def stored(self, index: int) -> Stored | None:
         """The handle for the result of job index, or None if it had no document."""

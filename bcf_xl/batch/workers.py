@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from bcf_xl import findings
+from bcf_xl.batch.store import write_detail
 from bcf_xl.read.intake import Limits
 from bcf_xl.validate import NOT_CHECKED, Result
 
@@ -42,6 +43,10 @@ class Job:
     # Where to write the annotated copy of a readable return (the web intake asks for one when
     # it is first downloaded): made in the worker, under the worker's limits.
     annotate: Path | None = None
+    # Where the worker writes the return's document for the reports (the batch's scratch
+    # store, store.py): the result then comes back without it, so the parent neither unpickles
+    # a document nor pickles it again.
+    keep_as: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -87,8 +92,14 @@ def _child(conn: Connection, config: WorkerConfig) -> None:
         result = marked(result)
         if job.annotate is not None and result.document is not None:
             _annotate(job, result)
+        kept = False
+        if job.keep_as is not None and result.document is not None:
+            try:
+                result, kept = write_detail(job.keep_as, result), True
+            except (OSError, MemoryError):
+                pass  # sent whole instead: the parent keeps it (and reports what fails there)
         try:
-            conn.send(result)
+            conn.send((result, kept))
         except OSError:  # the parent is gone (killed): nothing left to do
             return
 
@@ -158,9 +169,11 @@ class _Worker:
 
 def run_jobs(jobs: Sequence[Job], *, workers: int, timeout: float, config: WorkerConfig,
              on_result: Callable[[int, Result], None] = lambda i, r: None,
-             keep: Callable[[int, Result], Result] = lambda i, r: r) -> list[Result]:
+             keep: Callable[[int, Result], Result] = lambda i, r: r,
+             kept: Callable[[int, Result], Result] = lambda i, r: r) -> list[Result]:
     """Validate every job; returns one Result per job, in the jobs' order. Each result passes
-    through keep(index, result) as it arrives, which may store part of it elsewhere."""
+    through keep(index, result) as it arrives, which may store part of it elsewhere, or, when
+    the worker wrote its document to the job's keep_as itself, through kept(index, result)."""
     if not jobs:
         return []
     ctx = mp.get_context("spawn")
@@ -168,8 +181,8 @@ def run_jobs(jobs: Sequence[Job], *, workers: int, timeout: float, config: Worke
     pending = deque(range(len(jobs)))
     pool = [_Worker(ctx, config) for _ in range(max(1, min(workers, len(jobs))))]
 
-    def finish(worker: _Worker, result: Result) -> None:
-        results[worker.index] = keep(worker.index, result)
+    def finish(worker: _Worker, result: Result, written: bool = False) -> None:
+        results[worker.index] = (kept if written else keep)(worker.index, result)
         on_result(worker.index, results[worker.index])
         worker.index = None
 
@@ -191,7 +204,7 @@ def run_jobs(jobs: Sequence[Job], *, workers: int, timeout: float, config: Worke
             for worker in busy:
                 if worker.conn in ready:
                     try:
-                        finish(worker, worker.conn.recv())
+                        finish(worker, *worker.conn.recv())
                     except (EOFError, OSError):
                         code = worker.process.exitcode
                         replace(worker, f"the checking process stopped unexpectedly (exit {code})")
@@ -238,7 +251,8 @@ class Pool:
             worker.give(0, job, self._timeout)
             if not worker.conn.poll(self._timeout):
                 return f"checking it took longer than the {self._timeout:g} second limit"
-            return worker.conn.recv()
+            result, _ = worker.conn.recv()  # a service's jobs have no keep_as
+            return result
         except (EOFError, OSError):
             return f"the checking process stopped unexpectedly (exit {worker.process.exitcode})"
 

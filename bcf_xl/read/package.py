@@ -38,7 +38,7 @@ class Area:
         return self.last_row - self.first_row + 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed as itself: see reader._rows_named
 class Package:
     sheet_parts: dict[str, str]  # sheet title -> part name inside the zip
     names: dict[str, str]  # workbook-level defined name -> its reference text
@@ -66,9 +66,15 @@ def parse_area(ref: str) -> Area | None:
 
 
 def read_package(read: Callable[[str], bytes]) -> Package:
-    """Sheets and defined names; ``read(part)`` gives a part's bytes."""
-    workbook = ElementTree.fromstring(read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(read("xl/_rels/workbook.xml.rels"))
+    """Sheets and defined names; ``read(part)`` gives a part's bytes. The Package is shared by
+    every return with the same two parts: treat it as read-only."""
+    return _package(read("xl/workbook.xml"), read("xl/_rels/workbook.xml.rels"))
+
+
+@functools.lru_cache(maxsize=8)  # the same two parts in every return of a template
+def _package(workbook_xml: bytes, rels_xml: bytes) -> Package:
+    workbook = ElementTree.fromstring(workbook_xml)
+    rels = ElementTree.fromstring(rels_xml)
     relations = list(rels.iter(f"{NS_PKG_REL}Relationship"))
     targets = {r.get("Id"): _part(r.get("Target", "")) for r in relations}
     by_type = {r.get("Type", "").rsplit("/", 1)[-1]: _part(r.get("Target", "")) for r in relations}

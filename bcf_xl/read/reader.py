@@ -127,7 +127,8 @@ ROW_MARGIN = 5  # rows kept below a named area: a total or note typed just under
 _ALL_ROWS = 100_000  # a name reaching further than this is not the template's: keep every row
 
 
-def _rows_named(package: Package) -> dict[str, set[int] | None]:
+@functools.lru_cache(maxsize=8)  # read_package gives the same Package for the same parts
+def _rows_named(package: Package) -> dict[str, frozenset[int] | None]:
     """Per sheet, the rows some defined name reaches; None for a sheet where a name reaches
     further than any template does (every row is then kept, bounded by the part's size)."""
     rows: dict[str, set[int] | None] = {}
@@ -142,7 +143,7 @@ def _rows_named(package: Package) -> dict[str, set[int] | None]:
             rows[area.sheet] = None
             continue
         kept.update(range(area.first_row, area.last_row + 1 + ROW_MARGIN))
-    return rows
+    return {sheet: None if kept is None else frozenset(kept) for sheet, kept in rows.items()}
 
 
 class _Reader:

@@ -115,9 +115,25 @@ def _run(parser: expat.XMLParserType, data: bytes, part: str) -> None:
                         f"({type(exc).__name__})") from None
 
 
+# Parts every return of a template carries byte for byte as issued (styles, the workbook's
+# names, the theme, the relationships): one that passed is not parsed again. Sheets, shared
+# strings and document properties differ from return to return and are always parsed.
+SAME_IN_EVERY_RETURN = frozenset(("xl/styles.xml", "xl/workbook.xml", "xl/theme/theme1.xml",
+                                  "[Content_Types].xml", "_rels/.rels",
+                                  "xl/_rels/workbook.xml.rels", "docProps/app.xml"))
+_PASSED: dict[bytes, None] = {}  # the bytes of such parts that were checked, oldest first
+_PASSED_KEPT = 32
+
+
 def check_xml(data: bytes, part: str) -> None:
     """Raise PartError unless ``data`` is well-formed XML without a DTD."""
+    if part in SAME_IN_EVERY_RETURN and data in _PASSED:
+        return  # these very bytes were checked before: the answer depends on nothing else
     _run(_parser(part), data, part)
+    if part in SAME_IN_EVERY_RETURN:
+        if len(_PASSED) >= _PASSED_KEPT:
+            del _PASSED[next(iter(_PASSED))]
+        _PASSED[data] = None
 
 
 # The elements read, by the name expat gives them (namespace, separator, local name): one dict
@@ -188,6 +204,11 @@ def date_styles(data: bytes | None, part: str = "xl/styles.xml") -> frozenset[in
     """Indexes of the cell styles (s="…") whose number format shows a date."""
     if not data:
         return frozenset()
+    return _date_styles(data, part)
+
+
+@functools.lru_cache(maxsize=8)  # every return of a template has the same styles part
+def _date_styles(data: bytes, part: str) -> frozenset[int]:
     custom: dict[int, str] = {}
     formats: list[int] = []
     depth = {"cellXfs": 0}
