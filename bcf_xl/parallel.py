@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import sys
+import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, Callable, Sequence, TypeVar
 
@@ -19,6 +21,20 @@ Out = TypeVar("Out")
 PARALLEL_FROM = 8
 
 _shared: Any = None
+
+
+def start_method() -> str:
+    """How to start worker processes: "fork" where the platform has it and this process has
+    one thread, "spawn" otherwise. A forked child starts in a millisecond with everything the
+    parent has loaded (the imports and the bundled specs are a second of a spawned child's
+    start); a child forked beside other threads may inherit a lock one of them held, so a
+    process with threads (the web intake) spawns."""
+    if "fork" in mp.get_all_start_methods() and threading.active_count() == 1:
+        # What the parent has buffered but not written would be written again by the child.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        return "fork"
+    return "spawn"
 
 
 def default_workers() -> int:
@@ -47,8 +63,8 @@ def map_in_processes(task: Callable[[Any, Item], Out], shared: Any, items: Seque
             results.append(task(shared, item))
             done(results[-1])
         return results
-    # fork where the platform has it: the parent has already loaded and checked everything.
-    method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+    # fork where it is safe: the parent has already loaded and checked everything.
+    method = start_method()
     finished: dict[int, Out] = {}
     with ProcessPoolExecutor(max_workers=min(workers, len(items)),
                              mp_context=mp.get_context(method),

@@ -20,3 +20,14 @@ def crashing_validator(path: Path, **options):
     if path.name.startswith("hang"):
         time.sleep(3600)
     return validate_file(path, **options)
+
+
+# Set by a test in its own process after import: a forked worker sees the parent's value, a
+# spawned one imports this module afresh and sees None.
+MARK: str | None = None
+
+
+def marking_validator(path: Path, **options):
+    from bcf_xl.validate import Result
+
+    return Result(str(path), "valid", (), checks={"mark": str(MARK)})

@@ -16,7 +16,6 @@ from bcf_xl.batch.assurance import Rule, propose
 from bcf_xl.batch.counting import Candidate, which_counts
 from bcf_xl.batch.discover import Found
 from bcf_xl.batch.store import Stored
-from bcf_xl.spec.compute import get
 from bcf_xl.findings import Severity
 from bcf_xl.reference import Hwb, Reference
 from bcf_xl.validate import NOT_CHECKED, VALID, Result
@@ -111,7 +110,7 @@ def candidate(row: FileRow) -> Candidate:
     signed = ""
     detail = row.detail.load() if row.detail is not None else None
     if detail is not None:
-        value = get(detail.data, "/cover/hwb_signoff_date")
+        value = detail.value("/cover/hwb_signoff_date")
         signed = value if isinstance(value, str) else ""
     return Candidate(row.status, signed, row.mtime, row.file)
 

@@ -22,6 +22,7 @@ import yaml
 from bcf_xl import findings
 from bcf_xl.findings import Severity
 from bcf_xl.validate import NOT_CHECKED, Result
+from bcf_xl.yamltext import load_yaml
 
 NOT_ASSESSED = "Not assessed: check again"
 CATEGORIES = ("Approved", "Approved with support", "Approved subject to conditions",
@@ -60,7 +61,7 @@ def load_policy(path: Path | None = None) -> tuple[Rule, ...]:
     try:
         text = (Path(path).read_text(encoding="utf-8") if path else
                 resources.files("bcf_xl").joinpath("data/assurance.yaml").read_text(encoding="utf-8"))
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except (OSError, yaml.YAMLError) as exc:
         raise PolicyError(f"cannot read the assurance policy {path}: {exc}") from None
     rules = []

@@ -20,7 +20,6 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from bcf_xl.batch.assess import FileRow
 from bcf_xl.batch.store import Detail
-from bcf_xl.spec.compute import get
 from bcf_xl.spec import pointer as pointers
 from bcf_xl.spec.load import known_templates
 from bcf_xl.spec.model import Template
@@ -69,11 +68,6 @@ def _base(row: FileRow) -> dict[str, Any]:
     return {"file": row.file, "hwb_code": row.hwb_code, "hwb_name": row.hwb_name,
             "region": row.region, "template_version": row.template_version,
             "status": row.status, "counted": row.counted}
-
-
-def _value(detail: Detail, pointer: str) -> Any:
-    computed = detail.computed
-    return computed[pointer] if pointer in computed else get(detail.data, pointer)
 
 
 def _loaded(rows: Sequence[FileRow]) -> Iterator[tuple[FileRow, Detail]]:
@@ -126,7 +120,7 @@ def consolidate(template: Template, rows: Sequence[FileRow]) -> list[Dataset]:
 
     def returns(r: FileRow, d: Detail) -> Iterator[dict[str, Any]]:
         pairs = per_version.get(r.template_version) or singles(spec_of(r, specs, template))
-        yield {**_base(r), **{q: _value(d, p) for p, q in pairs}}
+        yield {**_base(r), **{q: d.values.get(p) for p, q in pairs}}
     readable = tuple(readable)
     datasets = [Dataset("returns", "One row per return: its single values", BASE + columns,
                         returns, readable)]
@@ -149,6 +143,7 @@ def _table(name: str, by_version: Mapping[str, Any], readable: Sequence[FileRow]
     def rows(r: FileRow, detail: Detail) -> Iterator[dict[str, Any]]:
         table = by_version.get(r.template_version)
         if table is not None:  # else this version has no such table
+            values = detail.values
             for key, label in detail.rows.get(table.qid, ()):
                 pointer = pointers.row(table.qid, key)
                 first = detail.sources.get(f"{pointer}/{table.columns[0].id}")
@@ -156,7 +151,7 @@ def _table(name: str, by_version: Mapping[str, Any], readable: Sequence[FileRow]
                 yield {**_base(r), "row_key": key, "row_label": label,
                        "sheet": first[0] if first else "",
                        "row_cells": f"{first[1]}:{last[1]}" if first and last else "",
-                       **{c.id: _value(detail, f"{pointer}/{c.id}") for c in table.columns}}
+                       **{c.id: values.get(f"{pointer}/{c.id}") for c in table.columns}}
     title = next(iter(by_version.values())).title
     return Dataset(name, title, columns, rows, tuple(readable))
 
@@ -165,19 +160,31 @@ def _values(specs: Mapping[str, Template], fallback: Template,
             readable: Sequence[FileRow]) -> Dataset:
     columns = BASE + ("pointer", "field_id", "field_title", "sheet", "cell", "value")
 
+    # Each pointer's field id and title, per version: every return has the same pointers.
+    named: dict[tuple[str, str], tuple[str, str]] = {}
+
     def rows(r: FileRow, detail: Detail) -> Iterator[dict[str, Any]]:
         template = spec_of(r, specs, fallback)
-        base = _base(r)
+        base, values = _base(r), detail.values
         for pointer, (sheet, cell) in detail.sources.items():
-            value = _value(detail, pointer)
+            value = values.get(pointer)
             if value is None:
                 continue
-            field = template.field_at(pointer)
-            yield {**base, "pointer": pointer, "field_id": field.qid if field else "",
-                   "field_title": field.title if field else "", "sheet": sheet,
-                   "cell": cell, "value": value}
+            field_id, title = named.get((template.version, pointer)) or _named(
+                named, template, pointer)
+            yield {**base, "pointer": pointer, "field_id": field_id, "field_title": title,
+                   "sheet": sheet, "cell": cell, "value": value}
     return Dataset("values", "Every value with the file, sheet and cell it came from",
                    columns, rows, tuple(readable))
+
+
+def _named(named: dict[tuple[str, str], tuple[str, str]], template: Template,
+           pointer: str) -> tuple[str, str]:
+    if len(named) >= 100_000:
+        named.clear()  # bounded: an open table's row keys are the only pointers that vary
+    field = template.field_at(pointer)
+    found = named[(template.version, pointer)] = (field.qid, field.title) if field else ("", "")
+    return found
 
 
 def _columns(specs: Mapping[str, Template], singles: Mapping[str, Sequence[tuple[str, str]]],

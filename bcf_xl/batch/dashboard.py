@@ -25,7 +25,6 @@ from bcf_xl.report.dashboard_parts import (DASHBOARD_SCRIPT, DASHBOARD_STYLE, nu
                                            sortable_table, stacked_chart)
 from bcf_xl.report.safe import status_label
 from bcf_xl.report.to_html import bar_chart, e, page, table
-from bcf_xl.spec.compute import get
 from bcf_xl.spec.model import Template
 from bcf_xl.validate import INVALID, NOT_CHECKED, UNREADABLE, VALID
 
@@ -70,8 +69,7 @@ def condition_answers(template: Template, rows: Sequence[FileRow]) -> dict[str, 
             continue
         for cid, counts in answers.items():
             pointer = f"/national_conditions/conditions/{cid}/met"
-            value = (detail.computed[pointer] if pointer in detail.computed
-                     else get(detail.data, pointer))
+            value = detail.value(pointer)
             counts[groups.get(value if isinstance(value, str) else None, "no_answer")] += 1
     return answers
 

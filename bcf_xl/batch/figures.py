@@ -20,7 +20,6 @@ from typing import Any, Iterable, Sequence
 from bcf_xl.batch.assess import FileRow
 from bcf_xl.batch.consolidate import spec_of, versions_of
 from bcf_xl.batch.store import Detail
-from bcf_xl.spec.compute import get
 from bcf_xl.spec.formulas import is_number
 from bcf_xl.spec.model import Template
 from bcf_xl.validate import VALID
@@ -47,10 +46,7 @@ class _Return:
 
 
 def _read(template: Template, row: FileRow, detail: Detail) -> _Return:
-    computed, data = detail.computed, detail.data
-
-    def value(pointer: str) -> Any:
-        return computed[pointer] if pointer in computed else get(data, pointer)
+    value = detail.value
 
     money = {}
     for year in (y.id for y in template.years):

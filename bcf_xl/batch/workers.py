@@ -1,13 +1,14 @@
 """Validate many files in worker processes; a crash or a hang costs one file, never the run.
 
-Each worker is a long-lived child process that loads the spec and reference data once and then
-validates one file at a time, sent over its own pipe. The parent watches every pipe with a
-deadline: a worker that dies (a crash in a native library, the memory limit) or overruns the
-time limit is stopped by its process id, its file gets a ``batch.worker_failed`` finding, and a
-fresh worker takes its place. Such a file, and any whose result carries a finding of the tool's
-own (``internal.*``, ``batch.*``), has the status ``not_checked``: the tool failed, not the
-board, so it is never reported as the board's unreadable or invalid return. Results come back in the order of the input, whatever order the
-workers finish in.
+Each worker is a long-lived child process with the spec and reference data loaded once (the
+parent's, when it is forked; its own, when it is spawned) that validates one file at a time,
+sent over its own pipe. The parent watches every pipe with a deadline: a worker that dies (a
+crash in a native library, the memory limit) or overruns the time limit is stopped by its
+process id, its file gets a ``batch.worker_failed`` finding, and a fresh worker takes its place.
+Such a file, and any whose result carries a finding of the tool's own (``internal.*``,
+``batch.*``), has the status ``not_checked``: the tool failed, not the board, so it is never
+reported as the board's unreadable or invalid return. Results come back in the order of the
+input, whatever order the workers finish in.
 
 ``Pool`` keeps the same workers for a service (the web intake): any thread hands it one job at a
 time and waits for that job's result, with the same limits and the same replacement.
@@ -30,6 +31,7 @@ from typing import Callable, Sequence
 
 from bcf_xl import findings
 from bcf_xl.batch.store import write_detail
+from bcf_xl.parallel import start_method
 from bcf_xl.read.intake import Limits
 from bcf_xl.validate import NOT_CHECKED, Result
 
@@ -176,7 +178,9 @@ def run_jobs(jobs: Sequence[Job], *, workers: int, timeout: float, config: Worke
     the worker wrote its document to the job's keep_as itself, through kept(index, result)."""
     if not jobs:
         return []
-    ctx = mp.get_context("spawn")
+    # Forked where safe (parallel.start_method): a worker then starts with the parent's imports,
+    # spec and reference already loaded, instead of loading them again for a second.
+    ctx = mp.get_context(start_method())
     results: list[Result | None] = [None] * len(jobs)
     pending = deque(range(len(jobs)))
     pool = [_Worker(ctx, config) for _ in range(max(1, min(workers, len(jobs))))]
@@ -222,6 +226,7 @@ class Pool:
     overruns the time limit is stopped and replaced, its job getting ``batch.worker_failed``."""
 
     def __init__(self, *, workers: int, timeout: float, config: WorkerConfig):
+        # Always spawned: a service's workers are started and replaced beside its threads.
         self._ctx = mp.get_context("spawn")
         self._config, self._timeout = config, timeout
         self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()

@@ -13,7 +13,6 @@ import csv
 import multiprocessing as mp
 import os
 import sys
-import threading
 from contextlib import ExitStack, contextmanager
 from collections import Counter
 from pathlib import Path
@@ -26,6 +25,7 @@ from bcf_xl.batch import national_workbook
 from bcf_xl.batch.assurance import CATEGORIES
 from bcf_xl.batch.consolidate import Dataset, rows_together
 from bcf_xl.findings import CATALOGUE
+from bcf_xl.parallel import start_method
 from bcf_xl.batch.dashboard import render_batch_html
 from bcf_xl.batch.publish import ReportFolder
 from bcf_xl.report.safe import json_text, safe_text
@@ -45,6 +45,7 @@ SUMMARY_TYPES = {"errors": "count", "warnings": "count"}
 
 
 _SAFE_CACHE = 100_000
+_AS_IS = frozenset({int, float})  # exactly these types (not bool): never read as a formula
 
 
 def _cell(value: Any) -> Any:
@@ -90,7 +91,10 @@ def write_csvs(files: Sequence[tuple[Path, Sequence[str]]],
 
         for i, row in rows:
             writerow, columns = writers[i]
-            writerow(list(map(cell, map(row.get, columns))))
+            # Numbers are written as they are and a blank as nothing, without a call: they are
+            # most of the cells.
+            writerow([v if type(v) in _AS_IS else "" if v is None else cell(v)
+                      for v in map(row.get, columns)])
 
 
 def write_json(path: Path, payload: Any) -> None:
@@ -149,7 +153,7 @@ def alongside(job: Callable[[], None]) -> Iterator[None]:
     a process with one thread (bcf-xl batch; the web intake, which has threads, writes it in
     turn). If the child fails, the job is run again here, so that its error is raised as it
     would be without the child."""
-    if threading.active_count() > 1 or "fork" not in mp.get_all_start_methods():
+    if start_method() != "fork":
         yield
         job()
         return

@@ -27,6 +27,7 @@ from bcf_xl.payment.designs import (
 from bcf_xl.payment.money import exact
 from bcf_xl.spec.load import TEMPLATES_DIR, known_templates
 from bcf_xl.spec.model import NUMERIC_TYPES, TEXT_TYPES, Template
+from bcf_xl.yamltext import load_yaml
 
 PRESET_DIR = TEMPLATES_DIR / "payment"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -314,7 +315,7 @@ def load_preset_file(path: Path, templates: Mapping[str, Template] | None = None
     """Read and check one preset file; raises PresetError listing every problem."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise PresetError(str(path), [f"cannot be read as YAML: {exc}"]) from None
     if not isinstance(data, dict):

@@ -22,6 +22,7 @@ from bcf_xl.spec.model import (
     FORMULA, INPUT, PREPOPULATED, ROLES, TYPES, Field, FieldsBlock, RequiredUnless, Rows, Sheet,
     SpecRow, Table, Template, Year,
 )
+from bcf_xl.yamltext import load_yaml
 
 # Specs and their published schemas ship inside the package, so an installed bcf-xl has them.
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -72,7 +73,7 @@ class _Checker:
 def load_template(path: Path) -> Template:
     """Read and check one spec file; raises SpecError listing every problem."""
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = load_yaml(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise SpecError(str(path), [f"cannot be read as YAML: {exc}"]) from None
     if not isinstance(data, dict):

@@ -19,6 +19,7 @@ import yaml
 from bcf_xl.spec import pointer as pointers
 from bcf_xl.spec.load import TEMPLATES_DIR, known_templates
 from bcf_xl.spec.model import INPUT, Template
+from bcf_xl.yamltext import load_yaml
 
 MAPS_DIR = TEMPLATES_DIR / "migrations"
 _TOP_KEYS = {"source", "target", "carry", "tables", "transform", "drop", "refill", "new"}
@@ -121,7 +122,7 @@ def load_map(path: Path, templates: Mapping[str, Template] | None = None) -> Mig
     """Read and check one map file against the specs it names; raises MapError listing every
     problem. ``templates``: the versions to check against (default: the bundled ones)."""
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = load_yaml(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise MapError(str(path), [f"cannot be read as YAML: {exc}"]) from None
     if not isinstance(data, dict):

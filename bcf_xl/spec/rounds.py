@@ -18,6 +18,7 @@ import yaml
 
 from bcf_xl import findings
 from bcf_xl.findings import Finding
+from bcf_xl.yamltext import load_yaml
 
 ROUNDS_FILE = Path(__file__).resolve().parent.parent / "data" / "rounds.yaml"
 _ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
@@ -49,7 +50,7 @@ def load_rounds(path: Path = ROUNDS_FILE, *,
 
         known_versions = known_templates().keys()
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = load_yaml(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise RoundsError(f"{path}: cannot be read as YAML: {exc}") from None
     problems: list[str] = []
