@@ -160,9 +160,6 @@ def _values(specs: Mapping[str, Template], fallback: Template,
             readable: Sequence[FileRow]) -> Dataset:
     columns = BASE + ("pointer", "field_id", "field_title", "sheet", "cell", "value")
 
-    # Each pointer's field id and title, per version: every return has the same pointers.
-    named: dict[tuple[str, str], tuple[str, str]] = {}
-
     def rows(r: FileRow, detail: Detail) -> Iterator[dict[str, Any]]:
         template = spec_of(r, specs, fallback)
         base, values = _base(r), detail.values
@@ -170,21 +167,12 @@ def _values(specs: Mapping[str, Template], fallback: Template,
             value = values.get(pointer)
             if value is None:
                 continue
-            field_id, title = named.get((template.version, pointer)) or _named(
-                named, template, pointer)
-            yield {**base, "pointer": pointer, "field_id": field_id, "field_title": title,
-                   "sheet": sheet, "cell": cell, "value": value}
+            field = template.field_at(pointer)
+            yield {**base, "pointer": pointer, "field_id": field.qid if field else "",
+                   "field_title": field.title if field else "", "sheet": sheet,
+                   "cell": cell, "value": value}
     return Dataset("values", "Every value with the file, sheet and cell it came from",
                    columns, rows, tuple(readable))
-
-
-def _named(named: dict[tuple[str, str], tuple[str, str]], template: Template,
-           pointer: str) -> tuple[str, str]:
-    if len(named) >= 100_000:
-        named.clear()  # bounded: an open table's row keys are the only pointers that vary
-    field = template.field_at(pointer)
-    found = named[(template.version, pointer)] = (field.qid, field.title) if field else ("", "")
-    return found
 
 
 def _columns(specs: Mapping[str, Template], singles: Mapping[str, Sequence[tuple[str, str]]],

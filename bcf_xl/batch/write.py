@@ -49,16 +49,12 @@ _AS_IS = frozenset({int, float})  # exactly these types (not bool): never read a
 
 
 def _cell(value: Any) -> Any:
-    kind = type(value)
-    if kind is float or kind is int:  # most cells: a number is never read as a formula
-        return value
-    if kind is str:
-        return safe_text(value)
-    if isinstance(value, (list, tuple)):
-        value = "; ".join(str(v) for v in value)
+    """A cell that is not a plain number, text or blank (write_csvs writes those itself)."""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return "" if value is None else safe_text(value)
+    if isinstance(value, (list, tuple)):
+        value = "; ".join(str(v) for v in value)
+    return safe_text(value)
 
 
 def write_csv(path: Path, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> None:

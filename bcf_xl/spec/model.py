@@ -165,6 +165,10 @@ class Check:
         return self.shape in ROW_SHAPES
 
 
+_UNKNOWN = object()
+_AT_SIZE = 1 << 16
+
+
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: one object per loaded spec
 class Template:
     id: str
@@ -210,12 +214,22 @@ class Template:
         except KeyError:
             raise KeyError(f"no table {qid!r} in {self.key}") from None
 
+    @functools.cached_property
+    def _at(self) -> dict[str, Field | None]:
+        return {}
+
     def field_at(self, pointer: str) -> Field | None:
         """The field or column a document pointer (/sheet/field, /sheet/table/row/col) names."""
-        parsed = pointers.parse(pointer)
-        if parsed is None or (parsed.in_table and parsed.column is None):
-            return None
-        return self._fields.get(parsed.qid)
+        # Asked for every cell of every return (validation, the national dataset): each
+        # pointer is worked out once per spec, bounded (an open table's row keys vary).
+        found = self._at.get(pointer, _UNKNOWN)
+        if found is _UNKNOWN:
+            if len(self._at) >= _AT_SIZE:
+                self._at.clear()
+            parsed = pointers.parse(pointer)
+            found = self._at[pointer] = None if parsed is None or (
+                parsed.in_table and parsed.column is None) else self._fields.get(parsed.qid)
+        return found
 
     def field(self, qid: str) -> Field:
         """A field or a table column by its qualified id."""
